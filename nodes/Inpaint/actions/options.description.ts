@@ -1,0 +1,107 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** The "Options" collection both operations share. Defaults equal OPTION_DEFAULTS (a test checks). */
+export const optionsProperty: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Concurrency',
+			name: 'concurrency',
+			type: 'number',
+			typeOptions: { minValue: 1, numberPrecision: 0 },
+			default: 10,
+			description:
+				'Most HTTP requests in flight at once for this node. Every item is submitted, then all jobs are polled together, so 40 one-second jobs take about a second.',
+		},
+		{
+			displayName: 'Download Images',
+			name: 'downloadImages',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to download the result images into the item\'s binary data, for nodes that upload files (S3, Google Drive, Slack, Telegram, email). Off: only the URLs are output.',
+		},
+		{
+			displayName: 'Longest Rate-Limit Pause (Seconds)',
+			name: 'maxRetryAfter',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 1 },
+			default: 60,
+			description:
+				'When the API answers 429 with a Retry-After header, every request to it pauses for that long, but never longer than this',
+		},
+		{
+			displayName: 'Max Retries',
+			name: 'maxRetries',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 0 },
+			default: 4,
+			description:
+				'How often a failed request is sent again. Status checks and downloads are retried on rate limits, server errors and network errors; a submit only when the API certainly did not take it (429, connection refused), so no job is ever created twice.',
+		},
+		{
+			displayName: 'On Timeout',
+			name: 'onTimeout',
+			type: 'options',
+			default: 'error',
+			options: [
+				{
+					name: 'Fail the Item',
+					value: 'error',
+					description: 'Error that names the Job Set ID and the last status (with Continue On Fail: an error item carrying both)',
+				},
+				{
+					name: 'Return the Job',
+					value: 'returnJob',
+					description: 'Output the unfinished job (status and Job Set ID) as a normal item, for a Wait → Get Results loop',
+				},
+			],
+			description: 'What happens when a job is still running after the timeout',
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollInterval',
+			type: 'number',
+			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			default: 2,
+			description: 'Time between two status checks of a job while waiting',
+		},
+		{
+			displayName: 'Put Images In Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: 'data',
+			description:
+				'Binary field for the first image when Download Images is on; further images go to the same name with _1, _2… appended (data, data_1, data_2)',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'requestTimeout',
+			type: 'number',
+			typeOptions: { minValue: 1, numberPrecision: 0 },
+			default: 60,
+			description: 'Longest wait for one HTTP answer, so a hung connection cannot hold the workflow',
+		},
+		{
+			displayName: 'Retry Delay (Seconds)',
+			name: 'retryDelay',
+			type: 'number',
+			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			default: 1,
+			description: 'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
+		},
+		{
+			displayName: 'Timeout (Seconds)',
+			name: 'timeout',
+			type: 'number',
+			typeOptions: { minValue: 1, numberPrecision: 1 },
+			default: 300,
+			description:
+				'Longest wait for one job, counted from its submit. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held.',
+		},
+	],
+};

@@ -1,0 +1,56 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { PlannedItem } from '../helpers/batch';
+import { runBatch } from '../helpers/batch';
+import { Waiter } from '../helpers/cancellableSleep';
+import { readRunOptions } from '../helpers/options';
+import { redactError } from '../helpers/redact';
+import { readEndpoints } from '../transport/endpoints';
+import { RequestGate } from '../transport/gate';
+import { CREDENTIAL_TYPE } from '../transport/request';
+import * as getResults from './getResults.operation';
+import * as submit from './submit.operation';
+
+const operations = { submit, getResults };
+
+export type Operation = keyof typeof operations;
+
+/**
+ * Checks every item first, so that a mistake in item 7 stops the run before item 0 creates a
+ * (billable) job, then hands all items to the batch runner at once.
+ */
+export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = fx.getInputData();
+	const operation = fx.getNodeParameter('operation', 0) as Operation;
+	const op = operations[operation];
+	if (!op) throw new NodeOperationError(fx.getNode(), `The operation "${String(operation)}" is not supported`);
+	if (items.length === 0) return [];
+
+	const credentials = await fx.getCredentials(CREDENTIAL_TYPE);
+	const secret = typeof credentials.subscriptionKey === 'string' ? credentials.subscriptionKey : '';
+	const endpoints = readEndpoints(fx, credentials);
+	const waiter = new Waiter(fx.getNode(), fx.getExecutionCancelSignal());
+	// The pace is shared by the whole run, so it follows the first item's options.
+	const gate = new RequestGate(readRunOptions(fx, 0).concurrency, waiter);
+	const transport = { fx, gate, waiter };
+
+	const planned: PlannedItem[] = [];
+	const early = new Map<number, NodeApiError | NodeOperationError>();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const options = readRunOptions(fx, itemIndex);
+			planned.push({ itemIndex, task: op.plan(fx, itemIndex, transport, endpoints, options) });
+		} catch (error) {
+			const nodeError =
+				error instanceof NodeOperationError || error instanceof NodeApiError
+					? error
+					: new NodeOperationError(fx.getNode(), error instanceof Error ? error.message : String(error), {
+							itemIndex,
+						});
+			if (!fx.continueOnFail()) throw redactError(nodeError, secret);
+			early.set(itemIndex, redactError(nodeError, secret));
+		}
+	}
+	return await runBatch(fx, items.length, planned, early, secret);
+}

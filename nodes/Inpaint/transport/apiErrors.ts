@@ -1,0 +1,146 @@
+import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import type { Endpoint } from './retryPolicy';
+
+export interface FailureContext {
+	endpoint: Endpoint;
+	itemIndex: number;
+	jobSetId?: string;
+	/** Host the request went to: named in connection errors, never with credentials. */
+	host: string;
+	retries: number;
+}
+
+const SUBMIT_NOT_RESENT =
+	'The request was not sent again, because the API may have created the job anyway: look in your Pixazo dashboard before running the node again.';
+
+/** The API's own words, from a JSON body or, for an HTML or text page, its visible text. */
+export function describeBody(body: unknown): string {
+	if (body && typeof body === 'object') {
+		const o = body as Record<string, unknown>;
+		const words = [o.error, o.message, o.details, o.reason].filter(
+			(v): v is string => typeof v === 'string' && v.trim() !== '',
+		);
+		if (words.length > 0) return words.join(': ');
+		return JSON.stringify(body).slice(0, 300);
+	}
+	if (typeof body !== 'string' || body.trim() === '') return '';
+	const text = body
+		.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+		.replace(/<[^>]+>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim();
+	return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+function looksLikeHtml(body: unknown): boolean {
+	return typeof body === 'string' && /^\s*<(!doctype|html|head|body|\?xml)/i.test(body);
+}
+
+const STATUS_TEXT: Record<number, { message: string; description: string }> = {
+	400: {
+		message: 'The Pixazo API rejected the request as invalid (400)',
+		description:
+			'Check the prompt, the image and mask URLs (they must be public http(s) links) and the numbers under Additional Fields.',
+	},
+	401: {
+		message: 'The subscription key was rejected (401)',
+		description: 'Check the Subscription Key in the Pixazo API credential: copy it again from your Pixazo dashboard.',
+	},
+	403: {
+		message: 'The subscription has no access to this API (403)',
+		description:
+			'Subscribe your key to the Stable Diffusion Inpainting API in the Pixazo dashboard, or use a key that has access.',
+	},
+	429: {
+		message: 'The Pixazo rate limit was exceeded (429)',
+		description:
+			'Lower Options > Concurrency, process fewer items per run (Loop Over Items), or try again later.',
+	},
+};
+
+function statusText(status: number, ctx: FailureContext): { message: string; description: string } {
+	if (status === 404) {
+		return ctx.endpoint === 'poll'
+			? {
+					message: `Job set ${ctx.jobSetId ?? ''} was not found (404)`.replace('  ', ' '),
+					description:
+						'Check the Job Set ID (it comes from a Submit run). Results may have expired, or the Polling Base URL in the credential may be wrong.',
+				}
+			: {
+					message: 'The Pixazo endpoint was not found (404)',
+					description: 'Check the Submit Base URL in the Pixazo API credential; the default is the vendor gateway.',
+				};
+	}
+	if (STATUS_TEXT[status]) return STATUS_TEXT[status];
+	if (status >= 500) {
+		return {
+			message: `The Pixazo API failed with a server error (${status})`,
+			description:
+				ctx.endpoint === 'submit'
+					? SUBMIT_NOT_RESENT
+					: 'The service is having trouble; try again in a few minutes.',
+		};
+	}
+	return {
+		message: `The Pixazo API answered with HTTP ${status}`,
+		description: 'This status is not documented by the API; try again, and check the request fields.',
+	};
+}
+
+export function httpError(node: INode, status: number, body: unknown, ctx: FailureContext): NodeApiError {
+	const base = statusText(status, ctx);
+	const said = describeBody(body);
+	const kind = looksLikeHtml(body) ? 'an HTML page' : body === '' || body === undefined ? 'an empty body' : '';
+	const retried = ctx.retries > 0 ? ` Tried ${ctx.retries + 1} times.` : '';
+	const description = [
+		base.description,
+		said ? `The API said: ${said}` : kind ? `The API answered with ${kind}.` : '',
+		retried.trim(),
+	]
+		.filter(Boolean)
+		.join(' ');
+	const details: JsonObject = { status, endpoint: ctx.endpoint, apiMessage: said };
+	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
+	return new NodeApiError(node, details, {
+		message: base.message,
+		description,
+		httpCode: String(status),
+		itemIndex: ctx.itemIndex,
+	});
+}
+
+export function badBodyError(node: INode, problem: string, body: unknown, ctx: FailureContext): NodeApiError {
+	const said = describeBody(body);
+	const details: JsonObject = { endpoint: ctx.endpoint, problem };
+	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
+	const advice =
+		ctx.endpoint === 'submit'
+			? SUBMIT_NOT_RESENT
+			: 'The job may still finish: fetch it later with Get Results.';
+	return new NodeApiError(node, details, {
+		message: `The Pixazo API sent an answer the node cannot use: ${problem}`,
+		description: [advice, said ? `The body began with: ${said.slice(0, 200)}` : ''].filter(Boolean).join(' '),
+		itemIndex: ctx.itemIndex,
+	});
+}
+
+export function networkError(node: INode, code: string, timeoutMs: number, ctx: FailureContext): NodeApiError {
+	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'TIMEOUT';
+	const message = timedOut
+		? `No answer from ${ctx.host} within ${timeoutMs / 1000} s`
+		: `Could not reach the Pixazo API at ${ctx.host} (${code})`;
+	const retried = ctx.retries > 0 ? ` Tried ${ctx.retries + 1} times.` : '';
+	let description = timedOut
+		? 'Raise Options > Request Timeout if the API is slow, or try again later.'
+		: 'Check the base URLs in the Pixazo API credential, and the network or proxy between n8n and the API.';
+	if (ctx.endpoint === 'submit' && code !== 'ECONNREFUSED') description = `${SUBMIT_NOT_RESENT} ${description}`;
+	const details: JsonObject = { code, endpoint: ctx.endpoint };
+	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
+	return new NodeApiError(node, details, {
+		message,
+		description: description + retried,
+		itemIndex: ctx.itemIndex,
+	});
+}

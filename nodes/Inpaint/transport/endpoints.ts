@@ -1,0 +1,33 @@
+import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { DEFAULT_POLL_BASE_URL, DEFAULT_SUBMIT_BASE_URL } from '../../../credentials/PixazoApi.credentials';
+
+export interface Endpoints {
+	submitUrl: string;
+	pollUrl: string;
+}
+
+function endpoint(fx: IExecuteFunctions, label: string, value: unknown, fallback: string, path: string): string {
+	const base = typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
+	let url: URL | undefined;
+	try {
+		url = new URL(base);
+	} catch {
+		url = undefined;
+	}
+	if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+		throw new NodeOperationError(fx.getNode(), `The credential's ${label} is not an http(s) URL`, {
+			description: `Open the Pixazo API credential and set ${label} to a full URL such as ${fallback}.`,
+		});
+	}
+	return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/** The two full endpoint URLs, from the credential's base URLs (checked once per run). */
+export function readEndpoints(fx: IExecuteFunctions, credentials: ICredentialDataDecryptedObject): Endpoints {
+	return {
+		submitUrl: endpoint(fx, 'Submit Base URL', credentials.submitBaseUrl, DEFAULT_SUBMIT_BASE_URL, '/getImage'),
+		pollUrl: endpoint(fx, 'Polling Base URL', credentials.pollBaseUrl, DEFAULT_POLL_BASE_URL, '/getGenerationResults'),
+	};
+}

@@ -1,0 +1,138 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
+
+import type { Waiter } from '../helpers/cancellableSleep';
+import type { RunOptions } from '../helpers/options';
+import type { FailureContext } from './apiErrors';
+import { badBodyError, httpError, networkError } from './apiErrors';
+import type { RequestGate } from './gate';
+import type { Endpoint } from './retryPolicy';
+import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retryPolicy';
+
+export const CREDENTIAL_TYPE = 'pixazoApi';
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** What every request of one execution shares. */
+export interface Transport {
+	fx: IExecuteFunctions;
+	gate: RequestGate;
+	waiter: Waiter;
+}
+
+export interface ApiCall {
+	endpoint: Exclude<Endpoint, 'download'>;
+	url: string;
+	body: IDataObject;
+	itemIndex: number;
+	jobSetId?: string;
+	options: RunOptions;
+}
+
+/** Finds the network error code (ECONNRESET, ETIMEDOUT…) however deep n8n wrapped it. */
+export function networkCodeOf(error: unknown): string | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
+		const { code, message } = current as { code?: unknown; message?: unknown };
+		if (code === 'ECONNABORTED' && typeof message === 'string' && message.includes('timeout')) return 'TIMEOUT';
+		if (typeof code === 'string' && /^(E[A-Z_]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+		current = (current as { cause?: unknown }).cause;
+	}
+	if (error instanceof Error && /timeout/i.test(error.message)) return 'TIMEOUT';
+	return undefined;
+}
+
+/** JSON from a body that arrived as text, bytes or an already-parsed object; `undefined` when it is not JSON. */
+export function parseJsonBody(body: unknown): unknown {
+	if (body && typeof body === 'object' && !Buffer.isBuffer(body)) return body;
+	const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+	if (text.trim() === '') return undefined;
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
+function bodyAsText(body: unknown): unknown {
+	return Buffer.isBuffer(body) ? body.toString('utf8') : body;
+}
+
+/**
+ * POSTs to the API with the credential's key, and retries only what is safe to retry
+ * (see retryPolicy). Returns the JSON object the API answered with.
+ */
+export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject> {
+	const node = t.fx.getNode();
+	const host = new URL(call.url).host;
+	const ctx: FailureContext = {
+		endpoint: call.endpoint,
+		itemIndex: call.itemIndex,
+		jobSetId: call.jobSetId,
+		host,
+		retries: 0,
+	};
+	const request: IHttpRequestOptions = {
+		method: 'POST',
+		url: call.url,
+		headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+		body: JSON.stringify(call.body),
+		encoding: 'text',
+		json: false,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		timeout: call.options.requestTimeoutMs,
+	};
+
+	for (let attempt = 0; ; attempt++) {
+		ctx.retries = attempt;
+		const canRetry = attempt < call.options.maxRetries;
+		let response: IN8nHttpFullResponse;
+		try {
+			response = (await t.gate.run(host, async () =>
+				(await t.fx.helpers.httpRequestWithAuthentication.call(t.fx, CREDENTIAL_TYPE, {
+					...request,
+				})) as IN8nHttpFullResponse,
+			)) as IN8nHttpFullResponse;
+		} catch (error) {
+			// A cancelled execution aborts the request: stop here instead of retrying.
+			t.waiter.throwIfCancelled();
+			const code = networkCodeOf(error) ?? 'ECONNRESET';
+			if (canRetry && isRetryableNetworkError(call.endpoint, code)) {
+				t.fx.logger.debug(`Pixazo ${call.endpoint}: ${code}, retrying`, { itemIndex: call.itemIndex, attempt });
+				await t.waiter.wait(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS));
+				continue;
+			}
+			// The original error is dropped on purpose: it carries the request headers, key included.
+			throw networkError(node, code, call.options.requestTimeoutMs, ctx);
+		}
+
+		const status = response.statusCode;
+		const body = bodyAsText(response.body);
+		if (status >= 200 && status < 300) {
+			const json = parseJsonBody(body);
+			if (json && typeof json === 'object' && !Array.isArray(json)) return json as IDataObject;
+			const problem = body === undefined || String(body).trim() === '' ? 'an empty body' : 'a body that is not a JSON object';
+			if (canRetry && call.endpoint === 'poll') {
+				await t.waiter.wait(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS));
+				continue;
+			}
+			throw badBodyError(node, problem, body, ctx);
+		}
+
+		if (canRetry && isRetryableStatus(call.endpoint, status)) {
+			const asked = parseRetryAfter(response.headers?.['retry-after']);
+			const delay =
+				asked !== undefined
+					? Math.min(asked, call.options.maxRetryAfterMs)
+					: backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS);
+			if (status === 429) t.gate.pauseHost(host, Date.now() + delay);
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP ${status}, retrying in ${delay} ms`, {
+				itemIndex: call.itemIndex,
+				attempt,
+			});
+			await t.waiter.wait(delay);
+			continue;
+		}
+		throw httpError(node, status, parseJsonBody(body) ?? body, ctx);
+	}
+}
