@@ -1,0 +1,169 @@
+// Scripted and random faults for the two POST endpoints.
+import { prng, sendJson, sendRaw } from './util.mjs';
+
+export const FAULT_TYPES = Object.freeze([
+	'status',
+	'html',
+	'malformed',
+	'empty',
+	'drop',
+	'dropAfterAccept',
+	'delay',
+	'hang',
+]);
+const ENDPOINTS = ['submit', 'poll', 'any'];
+
+/** The error bodies the vendor documents, used when a `status` fault gives no body. */
+export const DOCUMENTED_ERRORS = Object.freeze({
+	400: 'Invalid request parameters',
+	401: 'Invalid or missing authentication',
+	403: 'Access denied for this operation',
+	404: 'Endpoint not found',
+	429: 'Rate limit exceeded, please retry later',
+	500: 'An unexpected error occurred, please try again later',
+	502: 'Bad gateway',
+	503: 'Service temporarily unavailable',
+});
+
+export const HTML_502 = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+export const MALFORMED_JSON = '{"status": "succ';
+
+/**
+ * @typedef {{ endpoint: 'submit'|'poll'|'any', type: string, times: number,
+ *   status?: number, body?: unknown, headers?: Record<string,string>, ms?: number }} Fault
+ */
+
+/**
+ * Validate one fault description; returns a normalised copy, throws on bad input.
+ * @param {any} f
+ * @returns {Fault}
+ */
+export function normalizeFault(f) {
+	if (!f || typeof f !== 'object' || Array.isArray(f)) throw new Error('a fault must be an object');
+	const endpoint = f.endpoint ?? 'any';
+	if (!ENDPOINTS.includes(endpoint)) throw new Error(`fault endpoint must be one of ${ENDPOINTS.join(', ')}`);
+	if (!FAULT_TYPES.includes(f.type)) throw new Error(`fault type must be one of ${FAULT_TYPES.join(', ')}`);
+	const times = f.times ?? 1;
+	if (!Number.isInteger(times) || times < 1) throw new Error('fault times must be an integer >= 1');
+	if (f.type === 'status' && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) {
+		throw new Error('a status fault needs an integer status 100..599');
+	}
+	if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) {
+		throw new Error('fault status must be an integer 100..599');
+	}
+	if (f.type === 'delay' && !(Number.isInteger(f.ms) && f.ms >= 0)) {
+		throw new Error('a delay fault needs an integer ms >= 0');
+	}
+	if (f.headers !== undefined && (typeof f.headers !== 'object' || f.headers === null)) {
+		throw new Error('fault headers must be an object');
+	}
+	return { ...f, endpoint, times };
+}
+
+/** FIFO of scripted faults plus the optional random-fault generator. */
+export class FaultQueue {
+	constructor() {
+		/** @type {Fault[]} */
+		this.queue = [];
+		/** @type {{ rate: number, types: any[], seed: number, delayMs: number } | null} */
+		this.random = null;
+		this.rng = prng(1);
+	}
+
+	/** @param {unknown[]} faults */
+	enqueue(faults) {
+		const list = Array.isArray(faults) ? faults : [faults];
+		const normalised = list.map(normalizeFault); // validate all before adding any
+		this.queue.push(...normalised);
+		return this.queue.length;
+	}
+
+	/** @param {{ rate: number, types: any[], seed?: number, delayMs?: number } | null} cfg */
+	setRandom(cfg) {
+		this.random = cfg ? { seed: 1, delayMs: 1500, ...cfg } : null;
+		this.rng = prng(this.random?.seed ?? 1);
+	}
+
+	clear() {
+		this.queue = [];
+		this.setRandom(this.random);
+	}
+
+	/**
+	 * Take the fault for this request: the first queued match, else maybe a random one.
+	 * @param {'submit'|'poll'} endpoint
+	 * @returns {(Fault & { random?: boolean }) | null}
+	 */
+	take(endpoint) {
+		const i = this.queue.findIndex((f) => f.endpoint === 'any' || f.endpoint === endpoint);
+		if (i >= 0) {
+			const f = this.queue[i];
+			if (f.times > 1) this.queue[i] = { ...f, times: f.times - 1 };
+			else this.queue.splice(i, 1);
+			return f;
+		}
+		return this.randomFault(endpoint);
+	}
+
+	/** @param {'submit'|'poll'} endpoint */
+	randomFault(endpoint) {
+		const r = this.random;
+		if (!r || r.rate <= 0 || this.rng.next() >= r.rate) return null;
+		const pick = r.types[Math.floor(this.rng.next() * r.types.length)];
+		if (pick && typeof pick === 'object') {
+			const f = normalizeFault(pick);
+			return f.endpoint === 'any' || f.endpoint === endpoint ? { ...f, random: true } : null;
+		}
+		/** @type {Fault & { random: boolean }} */
+		const f = { endpoint, type: pick, times: 1, random: true };
+		if (pick === 'delay') f.ms = r.delayMs;
+		if (pick === 'status') {
+			// submit: only 429 (never a 5xx that might hide a created job); poll: 429/500/502/503
+			const choices = endpoint === 'submit' ? [429] : [429, 500, 502, 503];
+			f.status = choices[Math.floor(this.rng.next() * choices.length)];
+			if (f.status === 429) f.headers = { 'Retry-After': '1' };
+		}
+		return f;
+	}
+}
+
+/**
+ * Answer a fault that replaces the response entirely (status/html/malformed/empty).
+ * @param {import('node:http').ServerResponse} res
+ * @param {Fault} f
+ * @returns {number} status answered
+ */
+export function answerFault(res, f) {
+	const headers = f.headers ?? {};
+	switch (f.type) {
+		case 'html': {
+			const status = f.status ?? 502;
+			sendRaw(res, status, HTML_502, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
+			return status;
+		}
+		case 'malformed': {
+			const status = f.status ?? 200;
+			const body = typeof f.body === 'string' ? f.body : MALFORMED_JSON;
+			sendRaw(res, status, body, { 'Content-Type': 'application/json', ...headers });
+			return status;
+		}
+		case 'empty': {
+			const status = f.status ?? 200;
+			sendRaw(res, status, '', { 'Content-Type': 'application/json', ...headers });
+			return status;
+		}
+		default: {
+			const status = /** @type {number} */ (f.status);
+			if (typeof f.body === 'string') {
+				sendRaw(res, status, f.body, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+			} else {
+				const body =
+					f.body !== undefined
+						? f.body
+						: { error: DOCUMENTED_ERRORS[/** @type {keyof DOCUMENTED_ERRORS} */ (status)] ?? 'Error' };
+				sendJson(res, status, body, headers);
+			}
+			return status;
+		}
+	}
+}

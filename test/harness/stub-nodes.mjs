@@ -1,0 +1,96 @@
+// n8n-core-free stand-ins for a few n8n-nodes-base node types, so example workflows exported
+// from n8n can keep their real nodes (Manual Trigger, No Operation, ...) while the harness only
+// loads the community package under test.
+//
+// They are plain INodeType objects (description + execute), as a hand-written node would be.
+// Each records what it received in the run's `received` log (see engine.mjs).
+
+/**
+ * @typedef {{ nodeName: string, nodeType: string, items: unknown[], parameters: Record<string, unknown> }} StubCall
+ * @typedef {(executionId: string | undefined, call: StubCall) => void} StubRecorder
+ */
+
+export const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
+export const NO_OP = 'n8n-nodes-base.noOp';
+export const BASE_PREFIX = 'n8n-nodes-base.';
+
+/**
+ * @param {string} fullType
+ * @param {string} displayName
+ * @param {{ trigger?: boolean }} [options]
+ */
+function describe(fullType, displayName, options = {}) {
+	const shortName = fullType.slice(fullType.lastIndexOf('.') + 1);
+	return {
+		displayName,
+		name: fullType,
+		// Real base nodes carry many versions; accept whichever typeVersion the workflow file has.
+		version: [1, 1.1, 1.2, 1.3, 1.4, 1.5, 2, 2.1, 2.2, 3, 3.1, 3.2, 3.3, 3.4, 4, 4.1, 4.2, 4.3, 5],
+		group: options.trigger ? ['trigger'] : ['transform'],
+		description: `Harness stand-in for ${shortName}`,
+		defaults: { name: displayName },
+		inputs: options.trigger ? [] : ['main'],
+		outputs: ['main'],
+		properties: [],
+		codex: { categories: ['Harness'] },
+	};
+}
+
+/**
+ * A pass-through node: returns its input items unchanged and records them.
+ * @param {string} fullType
+ * @param {string} displayName
+ * @param {StubRecorder} recorder
+ * @param {{ trigger?: boolean }} [options]
+ */
+function passThrough(fullType, displayName, recorder, options) {
+	return {
+		description: describe(fullType, displayName, options),
+		/** @this {any} */
+		async execute() {
+			const items = this.getInputData();
+			const node = this.getNode();
+			recorder(this.getExecutionId?.(), {
+				nodeName: node.name,
+				nodeType: node.type,
+				items: items.map((/** @type {any} */ item) => ({ ...item })),
+				parameters: { ...node.parameters },
+			});
+			return [items];
+		},
+	};
+}
+
+/**
+ * Builds the stand-in node types.
+ *
+ * - `n8n-nodes-base.manualTrigger`: a start node. It emits what it is started with, which is one
+ *   empty item unless runWorkflow({ input }) says otherwise (n8n's real Manual Trigger emits one
+ *   empty item through the trigger machinery; the stand-in is an `execute` node so that `input`
+ *   can be fed through it). n8n-workflow already treats this type name as a start node.
+ * - `n8n-nodes-base.noOp`: passes items through (as the real No Operation node does).
+ * - every other `n8n-nodes-base.*` listed in `stubTypes`: passes items through unchanged.
+ *
+ * @param {string[]} stubTypes full type names (`n8n-nodes-base.httpRequest`) or short names (`httpRequest`)
+ * @param {StubRecorder} recorder
+ * @returns {Record<string, any>} node types keyed by full type name
+ */
+export function createStubNodeTypes(stubTypes, recorder) {
+	/** @type {Record<string, any>} */
+	const types = {
+		[MANUAL_TRIGGER]: passThrough(MANUAL_TRIGGER, 'Manual Trigger', recorder, { trigger: true }),
+		[NO_OP]: passThrough(NO_OP, 'No Operation, do nothing', recorder),
+	};
+	for (const raw of stubTypes) {
+		const fullType = raw.includes('.') ? raw : `${BASE_PREFIX}${raw}`;
+		if (!fullType.startsWith(BASE_PREFIX)) {
+			throw new Error(`stubTypes only stands in for ${BASE_PREFIX}* node types, not "${raw}"`);
+		}
+		if (fullType in types) continue;
+		const trigger = /trigger$/i.test(fullType);
+		types[fullType] = passThrough(fullType, `${fullType.slice(BASE_PREFIX.length)} (stub)`, recorder, {
+			trigger,
+		});
+	}
+	return types;
+}

@@ -1,0 +1,26 @@
+import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+
+// n8n-core reads its settings folder when first loaded.
+process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'n8n-user-'));
+
+export default defineConfig({
+	resolve: {
+		// One copy of n8n-workflow for the tests, the node and n8n-core (CommonJS), or
+		// `instanceof NodeApiError` fails across the copies.
+		alias: [{ find: /^n8n-workflow$/, replacement: require.resolve('n8n-workflow') }],
+	},
+	test: {
+		include: ['test/**/*.test.ts'],
+		exclude: ['test/compat/**', 'test/e2e/**', 'node_modules/**'],
+		testTimeout: 60_000,
+		hookTimeout: 60_000,
+		pool: 'forks',
+		env: { N8N_USER_FOLDER: process.env.N8N_USER_FOLDER },
+	},
+});
