@@ -1,5 +1,6 @@
 import type {
-	IAuthenticateGeneric,
+	ICredentialDataDecryptedObject,
+	IHttpRequestOptions,
 	Icon,
 	ICredentialTestRequest,
 	ICredentialType,
@@ -60,14 +61,18 @@ export class PixazoApi implements ICredentialType {
 		},
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				'Ocp-Apim-Subscription-Key': '={{$credentials.subscriptionKey}}',
-			},
+	// A function rather than a generic `={{$credentials.subscriptionKey}}` header: n8n would
+	// evaluate that expression again for every request, a large share of a request's cost.
+	authenticate = async (
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> => ({
+		...requestOptions,
+		headers: {
+			...requestOptions.headers,
+			'Ocp-Apim-Subscription-Key': String(credentials.subscriptionKey ?? ''),
 		},
-	};
+	});
 
 	// Asks the polling endpoint about a job that cannot exist: no generation is started, nothing is
 	// billed. Any answer but a rejected key (a 404 for the unknown job, say) means the key works;

@@ -1,0 +1,35 @@
+import { fork } from 'node:child_process';
+
+/** Starts the simulator in a child process; resolves to its URLs and an IPC client. */
+export async function startSimulatorProcess(options = {}) {
+	const child = fork(new URL('./sim-child.mjs', import.meta.url), [JSON.stringify(options)], {
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
+	const info = await new Promise((resolve, reject) => {
+		child.once('message', resolve);
+		child.once('error', reject);
+		child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`)));
+	});
+	let next = 0;
+	const pending = new Map();
+	child.on('message', (msg) => {
+		if (msg.id !== undefined && pending.has(msg.id)) {
+			pending.get(msg.id)(msg.result);
+			pending.delete(msg.id);
+		}
+	});
+	const call = (op, arg) =>
+		new Promise((resolve) => {
+			const id = next++;
+			pending.set(id, resolve);
+			child.send({ id, op, arg });
+		});
+	return {
+		...info,
+		pid: child.pid,
+		configure: (partial) => call('configure', partial),
+		reset: () => call('reset'),
+		stats: () => call('stats'),
+		close: () => call('close'),
+	};
+}
