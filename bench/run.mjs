@@ -1,6 +1,7 @@
 // npm run bench: every figure measured side by side in one run, against the simulator (in its
 // own process, like a remote API). Prints a table and writes bench/results.json.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { Agent, request } from 'undici';
 
-import { disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } from '../test/harness/engine.mjs';
+import { Container, disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } from '../test/harness/engine.mjs';
 import { startSimulatorProcess } from './simProcess.mjs';
 import { inpaintWorkflow, items, uniquePrompt } from './workflow.mjs';
 
@@ -75,20 +76,20 @@ async function itemByItem(n, jobMs) {
 }
 
 /** The same requests as the node makes in sync mode, from a bare undici client. */
-async function rawClient(n, tag) {
+async function rawClient(n) {
 	const dispatcher = new Agent({ connections: CONCURRENCY });
 	let next = 0;
 	const started = performance.now();
 	await Promise.all(
 		Array.from({ length: CONCURRENCY }, async () => {
 			while (next < n) {
-				const i = next++;
+				next++;
 				const res = await request(`${sim.submitBaseUrl}/getImage`, {
 					method: 'POST',
 					dispatcher,
 					headers: { 'content-type': 'application/json', 'ocp-apim-subscription-key': sim.key },
 					body: JSON.stringify({
-						prompt: `Change to a lion ${i} ${tag}`,
+						prompt: 'Change to a lion',
 						imageUrl: sim.sampleImageUrl,
 						maskUrl: sim.sampleMaskUrl,
 					}),
@@ -101,6 +102,38 @@ async function rawClient(n, tag) {
 	const ms = performance.now() - started;
 	await dispatcher.close();
 	return ms;
+}
+
+/**
+ * The same requests through n8n's own HTTP layer (what `httpRequestWithAuthentication` calls),
+ * without the engine or the node: the floor for any node that uses n8n's helpers.
+ */
+async function n8nTransport(n) {
+	const fromCore = createRequire(createRequire(import.meta.url).resolve('n8n-core'));
+	const { OutboundHttp } = fromCore('@n8n/backend-network');
+	const http = Container.get(OutboundHttp).requests();
+	let next = 0;
+	const started = performance.now();
+	await Promise.all(
+		Array.from({ length: CONCURRENCY }, async () => {
+			while (next < n) {
+				next++;
+				const res = await http.request({
+					method: 'POST',
+					url: `${sim.submitBaseUrl}/getImage`,
+					headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': sim.key },
+					body: JSON.stringify({ prompt: 'Change to a lion', imageUrl: sim.sampleImageUrl, maskUrl: sim.sampleMaskUrl }),
+					encoding: 'text',
+					json: false,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					timeout: 60_000,
+				});
+				if (!JSON.parse(res.body).imageUrl) throw new Error('n8n transport: no image');
+			}
+		}),
+	);
+	return performance.now() - started;
 }
 
 const results = {
@@ -165,13 +198,19 @@ const results = {
 {
 	await sim.configure({ mode: 'sync' });
 	const n = quick ? 300 : 1000;
-	await timedRun(100, submit(), 'warm-sync');
-	await rawClient(100, 'warm-raw');
+	// The same request for every item in all three clients (a fixed prompt: an expression per
+	// item would add n8n's expression evaluation, which the bare clients do not do).
+	const same = submit({ prompt: 'Change to a lion' });
+	await timedRun(100, same, 'warm-sync');
+	await rawClient(100);
+	await n8nTransport(100);
 	const engine = [];
 	const raw = [];
+	const transport = [];
 	for (let r = 0; r < 3; r++) {
-		raw.push(await rawClient(n, `raw${r}`));
-		engine.push(await timedRun(n, submit(), `engine${r}`));
+		raw.push(await rawClient(n));
+		transport.push(await n8nTransport(n));
+		engine.push(await timedRun(n, same, `engine${r}`));
 	}
 	results.overheadRatio = round(median(engine) / median(raw), 3);
 	results.overhead = {
@@ -179,8 +218,12 @@ const results = {
 		concurrency: CONCURRENCY,
 		engineMs: engine.map((x) => round(x, 0)),
 		rawUndiciMs: raw.map((x) => round(x, 0)),
+		n8nTransportMs: transport.map((x) => round(x, 0)),
+		n8nTransportVsRawUndici: round(median(transport) / median(raw), 3),
+		engineVsN8nTransport: round(median(engine) / median(transport), 3),
 	};
 	say(`overhead: ${n} sync items engine ${round(median(engine))} ms vs raw undici ${round(median(raw))} ms → ratio ${results.overheadRatio}`);
+	say(`  n8n's own HTTP layer alone (no engine, no node): ${round(median(transport))} ms = ${results.overhead.n8nTransportVsRawUndici} × raw undici; engine + node = ${results.overhead.engineVsN8nTransport} × that`);
 }
 
 // 5. pollsPerJob and detectionDelayP95Ms, for jobs of 1, 5 and 20 s at the default poll interval.
