@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const require = createRequire(import.meta.url);
+// test/compat/run.mjs points these at another n8n line's install.
+const fromCore = process.env.N8N_HARNESS_CORE_DIR
+	? createRequire(join(process.env.N8N_HARNESS_CORE_DIR, 'package.json'))
+	: createRequire(import.meta.url);
+const workflowPath = fromCore.resolve('n8n-workflow');
 
 // n8n-core reads its settings folder when first loaded.
 process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'n8n-user-'));
@@ -13,7 +17,7 @@ export default defineConfig({
 	resolve: {
 		// One copy of n8n-workflow for the tests, the node and n8n-core (CommonJS), or
 		// `instanceof NodeApiError` fails across the copies.
-		alias: [{ find: /^n8n-workflow$/, replacement: require.resolve('n8n-workflow') }],
+		alias: [{ find: /^n8n-workflow$/, replacement: workflowPath }],
 	},
 	test: {
 		include: ['test/**/*.test.ts'],

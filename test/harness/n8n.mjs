@@ -22,7 +22,11 @@ if (ownsUserFolder) {
 	process.env.N8N_USER_FOLDER = makeOwnedTempDir('n8n-harness-user-');
 }
 
-const requireHere = createRequire(import.meta.url);
+// N8N_HARNESS_CORE_DIR picks another install of n8n (a folder whose node_modules holds n8n-core),
+// so the same tests can run against another n8n line (test/compat/).
+const requireHere = process.env.N8N_HARNESS_CORE_DIR
+	? createRequire(path.join(path.resolve(process.env.N8N_HARNESS_CORE_DIR), 'package.json'))
+	: createRequire(import.meta.url);
 const coreEntry = requireHere.resolve('n8n-core');
 const requireFromCore = createRequire(coreEntry);
 
