@@ -116,7 +116,7 @@ describe('example workflows', () => {
 				if (node.parameters.options?.downloadImages) {
 					const bytes = await run.readBinary(items[0], 'data');
 					expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-					expect(binary.data.mimeType).toBe('image/png');
+					expect(binary?.data?.mimeType).toBe('image/png');
 				}
 			}
 			// What the storage and messaging nodes would have received: the image, as binary.

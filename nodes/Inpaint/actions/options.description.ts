@@ -15,7 +15,7 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1, numberPrecision: 0 },
 			default: 10,
 			description:
-				'Most HTTP requests in flight at once for this node. Every item is submitted, then all jobs are polled together, so 40 one-second jobs take about a second.',
+				'Most HTTP requests in flight at once for this node run (taken from the first item). Every item is submitted, then all jobs are polled together, so 40 one-second jobs take about a second.',
 		},
 		{
 			displayName: 'Download Images',

@@ -81,6 +81,10 @@ export async function runBatch(
 	if (!continueOnFail && failures.size > 0) {
 		const first = Math.min(...failures.keys());
 		const error = failures.get(first) as NodeError;
+		const own = batch.jobs.get(first);
+		if (own && !`${error.message} ${error.description ?? ''}`.includes(own.jobSetId)) {
+			error.description = `${error.description ?? ''} The API had accepted this item's job: ${own.jobSetId} (last status: ${own.status}).`.trim();
+		}
 		const others = [...batch.jobs.entries()].filter(([i]) => i !== first);
 		if (others.length > 0) {
 			const list = others.map(([i, job]) => `item ${i}: ${job.jobSetId} (${job.status})`).join(', ');

@@ -95,13 +95,14 @@ export async function downloadImages(
 						? isRetryableStatus('download', failure.status)
 						: isRetryableNetworkError('download', failure?.code ?? '');
 				if (!canRetry || !retryable) {
-					const what = failure?.status !== undefined ? `HTTP ${failure.status}` : failure?.code;
+					// A bare network code in the message would make n8n swap the message for its own.
+					const what = failure?.status !== undefined ? `HTTP ${failure.status}` : 'network error';
 					throw new NodeApiError(
 						node,
-						{ imageUrl: url.toString(), ...(failure?.status ? { status: failure.status } : {}) },
+						{ imageUrl: url.toString(), ...(failure?.status ? { httpStatus: failure.status } : { networkCode: failure?.code ?? '' }) },
 						{
 							message: `Could not download result image ${index + 1} (${what})`,
-							description: `The job finished, but its image at ${url.toString()} could not be fetched${attempt > 0 ? ` after ${attempt + 1} tries` : ''}. Result links expire: run Get Results again soon, or turn off Options > Download Images to pass on the URLs only.`,
+							description: `The job finished, but its image at ${url.toString()} could not be fetched${attempt > 0 ? ` after ${attempt + 1} tries` : ''}. Result links expire: run Get Results again soon, or turn off Options > Download Images to pass on the URLs only.${failure?.code ? ` (Network error code: ${failure.code}.)` : ''}`,
 							httpCode: failure?.status !== undefined ? String(failure.status) : undefined,
 							itemIndex: target.itemIndex,
 						},

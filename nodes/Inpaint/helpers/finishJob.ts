@@ -29,7 +29,8 @@ function timeoutError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): No
 }
 
 function jobFailedError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): NodeApiError {
-	const details: JsonObject = { jobSetId: snapshot.jobSetId ?? '', status: snapshot.status };
+	// Not "status": n8n would take it for the error's HTTP code.
+	const details: JsonObject = { jobSetId: snapshot.jobSetId ?? '', jobStatus: snapshot.status };
 	if (snapshot.reason) details.reason = snapshot.reason;
 	const job = snapshot.jobSetId ? `Inpainting job ${snapshot.jobSetId}` : 'The inpainting request';
 	const ended = snapshot.status === 'cancelled' || snapshot.status === 'canceled' ? 'was cancelled' : 'failed';
@@ -67,7 +68,7 @@ export async function finishSnapshot(t: Transport, snapshot: JobSnapshot, plan: 
 	if (!snapshot.results.some((r) => r.imageUrl)) {
 		throw new NodeApiError(
 			t.fx.getNode(),
-			{ jobSetId: snapshot.jobSetId ?? '', status: snapshot.status },
+			{ jobSetId: snapshot.jobSetId ?? '', jobStatus: snapshot.status },
 			{
 				message: `The job ${snapshot.jobSetId ? `${snapshot.jobSetId} ` : ''}succeeded but the API returned no image URL`,
 				description: 'The API answered without a result link. Run Get Results again in a moment; if it persists, contact Pixazo support with the job set ID.',

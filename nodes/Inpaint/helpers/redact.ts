@@ -19,9 +19,20 @@ export function redact<T>(value: T, secret: string): T {
 	return value;
 }
 
-export function redactError<E extends Error & { description?: string | null }>(error: E, secret: string): E {
+/** The parts of an n8n error that reach the editor, the saved execution and the logs. */
+interface NodeErrorParts {
+	description?: string | null;
+	errorResponse?: unknown;
+	context?: unknown;
+	messages?: unknown;
+}
+
+export function redactError<E extends Error & NodeErrorParts>(error: E, secret: string): E {
 	error.message = redact(error.message, secret);
 	if (typeof error.description === 'string') error.description = redact(error.description, secret);
 	if (typeof error.stack === 'string') error.stack = redact(error.stack, secret);
+	if (error.errorResponse !== undefined) error.errorResponse = redact(error.errorResponse, secret);
+	if (error.context !== undefined) error.context = redact(error.context, secret);
+	if (error.messages !== undefined) error.messages = redact(error.messages, secret);
 	return error;
 }

@@ -34,6 +34,12 @@ export function describeBody(body: unknown): string {
 	return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
+/** A failed status check names its job, so the user can fetch it later. */
+function withJob(description: string, ctx: FailureContext): string {
+	if (ctx.endpoint !== 'poll' || !ctx.jobSetId || description.includes(ctx.jobSetId)) return description;
+	return `${description} Job Set ID: ${ctx.jobSetId}.`;
+}
+
 function looksLikeHtml(body: unknown): boolean {
 	return typeof body === 'string' && /^\s*<(!doctype|html|head|body|\?xml)/i.test(body);
 }
@@ -101,11 +107,12 @@ export function httpError(node: INode, status: number, body: unknown, ctx: Failu
 	]
 		.filter(Boolean)
 		.join(' ');
-	const details: JsonObject = { status, endpoint: ctx.endpoint, apiMessage: said };
+	// Detail keys avoid "status" and "code": n8n would read them as the error's code.
+	const details: JsonObject = { httpStatus: status, endpoint: ctx.endpoint, apiMessage: said };
 	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
 	return new NodeApiError(node, details, {
 		message: base.message,
-		description,
+		description: withJob(description, ctx),
 		httpCode: String(status),
 		itemIndex: ctx.itemIndex,
 	});
@@ -121,26 +128,36 @@ export function badBodyError(node: INode, problem: string, body: unknown, ctx: F
 			: 'The job may still finish: fetch it later with Get Results.';
 	return new NodeApiError(node, details, {
 		message: `The Pixazo API sent an answer the node cannot use: ${problem}`,
-		description: [advice, said ? `The body began with: ${said.slice(0, 200)}` : ''].filter(Boolean).join(' '),
+		description: withJob([advice, said ? `The body began with: ${said.slice(0, 200)}` : ''].filter(Boolean).join(' '), ctx),
 		itemIndex: ctx.itemIndex,
 	});
 }
+
+/** Words for a network error code: n8n swaps a message that contains the bare code for its own. */
+const NETWORK_WORDS: Record<string, string> = {
+	ECONNREFUSED: 'the connection was refused',
+	ECONNRESET: 'the connection was closed',
+	ENOTFOUND: 'the host name was not found',
+	EAI_AGAIN: 'the host name could not be looked up',
+	EHOSTUNREACH: 'the host is unreachable',
+	EPIPE: 'the connection broke',
+};
 
 export function networkError(node: INode, code: string, timeoutMs: number, ctx: FailureContext): NodeApiError {
 	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'TIMEOUT';
 	const message = timedOut
 		? `No answer from ${ctx.host} within ${timeoutMs / 1000} s`
-		: `Could not reach the Pixazo API at ${ctx.host} (${code})`;
+		: `Could not reach the Pixazo API at ${ctx.host}: ${NETWORK_WORDS[code] ?? 'a network error'}`;
 	const retried = ctx.retries > 0 ? ` Tried ${ctx.retries + 1} times.` : '';
 	let description = timedOut
 		? 'Raise Options > Request Timeout if the API is slow, or try again later.'
 		: 'Check the base URLs in the Pixazo API credential, and the network or proxy between n8n and the API.';
 	if (ctx.endpoint === 'submit' && code !== 'ECONNREFUSED') description = `${SUBMIT_NOT_RESENT} ${description}`;
-	const details: JsonObject = { code, endpoint: ctx.endpoint };
+	const details: JsonObject = { networkCode: code, endpoint: ctx.endpoint };
 	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
 	return new NodeApiError(node, details, {
 		message,
-		description: description + retried,
+		description: withJob(`${description}${retried} (Network error code: ${code}.)`, ctx),
 		itemIndex: ctx.itemIndex,
 	});
 }

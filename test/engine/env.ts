@@ -1,0 +1,122 @@
+// Shared set-up for the engine tests: the simulator on 127.0.0.1, the package loaded by
+// n8n-core's package loader, and a one-node workflow runner.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+
+import { startSimulator } from '../../simulator/server.mjs';
+import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
+
+export const NODE_TYPE = 'n8n-nodes-pixazo-inpaint.inpaint';
+export const NODE_NAME = 'Inpaint';
+// test/compat/run.mjs loads a copy of the built package that resolves the other n8n line.
+const ROOT = process.env.PIXAZO_PACKAGE_DIR ?? new URL('../..', import.meta.url).pathname;
+
+export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+export type Pkg = Awaited<ReturnType<typeof loadPackage>>;
+export type Run = Awaited<ReturnType<typeof runWorkflow>>;
+export type Item = { json: Record<string, any>; binary?: Record<string, any>; pairedItem?: any };
+
+export interface Env {
+	sim: Simulator;
+	pkg: Pkg;
+	/** The credential as a user would fill it in, pointing at the simulator. */
+	credentials: { subscriptionKey: string; submitBaseUrl: string; pollBaseUrl: string };
+}
+
+export interface RunOptions {
+	/** Items fed into the Inpaint node (default: one empty item). */
+	items?: Array<{ json: Record<string, unknown> }>;
+	continueOnFail?: boolean;
+	binaryMode?: 'default' | 'filesystem';
+	cancelAfterMs?: number;
+	credentials?: Partial<Env['credentials']>;
+}
+
+export interface InpaintRun {
+	run: Run;
+	/** The items the Inpaint node returned (empty when it threw). */
+	items: Item[];
+	/** The error the Inpaint node threw, if any (the real instance). */
+	error: any;
+}
+
+/**
+ * Starts one simulator and loads the package once for the test file; resets the simulator
+ * before each test so counts and faults never leak between tests.
+ */
+export function useEnv(simOptions: Parameters<typeof startSimulator>[0] = {}): Env {
+	const env = {} as Env;
+	beforeAll(async () => {
+		env.sim = await startSimulator({ jobMs: 300, ...simOptions });
+		env.pkg = await loadPackage(ROOT);
+		env.credentials = {
+			subscriptionKey: env.sim.key,
+			submitBaseUrl: env.sim.submitBaseUrl,
+			pollBaseUrl: env.sim.pollBaseUrl,
+		};
+	});
+	beforeEach(() => env.sim.reset());
+	afterAll(async () => {
+		await env.sim?.close();
+		await disposeHarness();
+	});
+	return env;
+}
+
+/** A workflow as n8n exports it: Manual Trigger → Inpaint (with the given parameters). */
+export function inpaintWorkflow(parameters: Record<string, unknown>, continueOnFail = false) {
+	return {
+		id: 'engineTest',
+		name: 'Engine test',
+		nodes: [
+			{ id: 't', name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'i',
+				name: NODE_NAME,
+				type: NODE_TYPE,
+				typeVersion: 1,
+				position: [200, 0],
+				parameters,
+				credentials: { pixazoApi: { id: 'sim', name: 'Pixazo API' } },
+				...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
+			},
+		],
+		connections: { Trigger: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** Runs Manual Trigger → Inpaint through n8n's WorkflowExecute against the simulator. */
+export async function runInpaint(
+	env: Env,
+	parameters: Record<string, unknown>,
+	options: RunOptions = {},
+): Promise<InpaintRun> {
+	const run = await runWorkflow({
+		pkg: env.pkg,
+		workflow: inpaintWorkflow(parameters, options.continueOnFail),
+		credentials: { pixazoApi: { ...env.credentials, ...options.credentials } },
+		input: options.items,
+		binaryMode: options.binaryMode ?? 'default',
+		cancelAfterMs: options.cancelAfterMs,
+	});
+	return { run, items: (run.output(NODE_NAME) ?? []) as Item[], error: run.nodeError(NODE_NAME) };
+}
+
+/** Submit parameters with the sample image and mask served by the simulator. */
+export function submitParams(env: Env, extra: Record<string, unknown> = {}): Record<string, unknown> {
+	return {
+		operation: 'submit',
+		prompt: 'Change to a lion',
+		imageUrl: env.sim.sampleImageUrl,
+		maskUrl: env.sim.sampleMaskUrl,
+		...extra,
+	};
+}
+
+/** Fast polling, for tests. */
+export const fast = { pollInterval: 0.1, retryDelay: 0.1 };
+
+/** The POST requests the simulator received for one endpoint, oldest first. */
+export function requestsTo(env: Env, endpoint: 'submit' | 'poll') {
+	return env.sim.requests().filter((r: any) => r.endpoint === endpoint);
+}

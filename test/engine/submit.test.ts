@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+
+import type { Env } from './env';
+import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+
+const KEY_HEADER = 'ocp-apim-subscription-key';
+
+/** Asks the simulator's poll endpoint directly, as the node would (to compare bodies). */
+async function pollDirectly(env: Env, jobSetId: string): Promise<Record<string, unknown>> {
+	const response = await fetch(`${env.sim.pollBaseUrl}/getGenerationResults`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': env.sim.key },
+		body: JSON.stringify({ job_set_id: jobSetId }),
+	});
+	expect(response.status).toBe(200);
+	return (await response.json()) as Record<string, unknown>;
+}
+
+describe('Submit', () => {
+	const env = useEnv();
+
+	it('outputs a synchronous answer as a succeeded item without a jobSetId and without polling', async () => {
+		env.sim.configure({ mode: 'sync' });
+		const { run, items, error } = await runInpaint(env, submitParams(env, { options: fast }));
+		expect(error).toBeUndefined();
+		expect(run.status).toBe('success');
+		expect(items).toHaveLength(1);
+		const json = items[0].json;
+		const url = json.imageUrl as string;
+		expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/results\/.+\.png$/);
+		expect(json).toEqual({
+			status: 'succeeded',
+			jobSetId: null,
+			imageUrl: url,
+			imageUrls: [url],
+			results: [{ imageUrl: url, jobId: null }],
+			raw: { imageUrl: url },
+		});
+		expect(env.sim.stats().requests).toMatchObject({ submit: 1, poll: 0 });
+		expect(env.sim.stats().jobsCreated).toBe(1);
+	});
+
+	it('treats a [sim:sync] prompt answer (image URL in the submit body) as done at once', async () => {
+		const { items } = await runInpaint(env, submitParams(env, { prompt: 'Change to a lion [sim:sync]', options: fast }));
+		expect(items).toHaveLength(1);
+		expect(items[0].json.status).toBe('succeeded');
+		expect(items[0].json.jobSetId).toBeNull();
+		expect(items[0].json.imageUrl).toBe((items[0].json.raw as { imageUrl: string }).imageUrl);
+		expect(env.sim.stats().requests.poll).toBe(0);
+	});
+
+	it('waits for an async job and outputs the succeeded job with its jobSetId and the last poll body as raw', async () => {
+		const { run, items } = await runInpaint(env, submitParams(env, { options: fast }));
+		expect(run.status).toBe('success');
+		expect(items).toHaveLength(1);
+		const json = items[0].json;
+		const [job] = env.sim.stats().jobs;
+		expect(json.jobSetId).toBe(job.jobSetId);
+		expect(json.jobSetId).toMatch(/^jobset_[0-9a-f]{16}$/);
+		expect(json.status).toBe('succeeded');
+
+		const polls = requestsTo(env, 'poll');
+		expect(polls.length).toBeGreaterThanOrEqual(1);
+		expect(polls.every((p: any) => p.body?.job_set_id === job.jobSetId)).toBe(true);
+
+		const last = await pollDirectly(env, job.jobSetId);
+		expect(last.status).toBe('succeeded');
+		expect(json.raw).toEqual(last);
+		const apiResults = last.results as Array<{ imageUrl: string; job_id: string }>;
+		expect(json.imageUrl).toBe(apiResults[0].imageUrl);
+		expect(json.imageUrls).toEqual([apiResults[0].imageUrl]);
+		expect(json.results).toEqual([{ imageUrl: apiResults[0].imageUrl, jobId: apiResults[0].job_id }]);
+	});
+
+	it('without waiting, outputs the accepted job at once: pending status, jobSetId, no image yet', async () => {
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, { waitForCompletion: false, options: fast }),
+		);
+		expect(run.status).toBe('success');
+		expect(items).toHaveLength(1);
+		const [job] = env.sim.stats().jobs;
+		expect(items[0].json).toEqual({
+			status: 'pending',
+			jobSetId: job.jobSetId,
+			imageUrl: null,
+			imageUrls: [],
+			results: [],
+			raw: { success: true, job_set_id: job.jobSetId, status: 'pending' },
+		});
+		expect(env.sim.stats().requests).toMatchObject({ submit: 1, poll: 0 });
+	});
+
+	it('sends every field the user set, with the API\'s exact names, and fractional guidance as is', async () => {
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, {
+				additionalFields: {
+					negativePrompt: 'watermark, blurry',
+					width: 512,
+					height: 384,
+					numSteps: 25,
+					guidance: 7.5,
+					seed: 42,
+				},
+				options: fast,
+			}),
+		);
+		expect(items[0].json.status).toBe('succeeded');
+		const submits = requestsTo(env, 'submit');
+		expect(submits).toHaveLength(1);
+		expect(submits[0].body).toStrictEqual({
+			prompt: 'Change to a lion',
+			imageUrl: env.sim.sampleImageUrl,
+			maskUrl: env.sim.sampleMaskUrl,
+			negative_prompt: 'watermark, blurry',
+			width: 512,
+			height: 384,
+			num_steps: 25,
+			guidance: 7.5,
+			seed: 42,
+		});
+		expect(submits[0].headers['content-type']).toMatch(/^application\/json/);
+	});
+
+	it('sends only prompt, imageUrl and maskUrl when no additional field is set', async () => {
+		await runInpaint(env, submitParams(env, { additionalFields: {}, options: fast }));
+		const submits = requestsTo(env, 'submit');
+		expect(submits).toHaveLength(1);
+		expect(submits[0].body).toStrictEqual({
+			prompt: 'Change to a lion',
+			imageUrl: env.sim.sampleImageUrl,
+			maskUrl: env.sim.sampleMaskUrl,
+		});
+	});
+
+	it('sends only the prompt when image and mask URLs are left empty', async () => {
+		const { items } = await runInpaint(env, {
+			operation: 'submit',
+			prompt: 'A red fox',
+			imageUrl: '',
+			maskUrl: '',
+			options: fast,
+		});
+		expect(items[0].json.status).toBe('succeeded');
+		expect(requestsTo(env, 'submit')[0].body).toStrictEqual({ prompt: 'A red fox' });
+	});
+
+	it('sends seed 0 and guidance 0 when the user set them (zero is a value, not "unset")', async () => {
+		await runInpaint(env, submitParams(env, { additionalFields: { seed: 0, guidance: 0 }, options: fast }));
+		const body = requestsTo(env, 'submit')[0].body as Record<string, unknown>;
+		expect(body.seed).toBe(0);
+		expect(body.guidance).toBe(0);
+	});
+
+	it('sends the subscription key header on the submit and on every status check', async () => {
+		const { items } = await runInpaint(env, submitParams(env, { options: fast }));
+		expect(items[0].json.status).toBe('succeeded');
+		const calls = [...requestsTo(env, 'submit'), ...requestsTo(env, 'poll')];
+		expect(requestsTo(env, 'submit')).toHaveLength(1);
+		expect(requestsTo(env, 'poll').length).toBeGreaterThanOrEqual(1);
+		for (const call of calls) expect(call.headers[KEY_HEADER]).toBe(env.sim.key);
+		expect(env.sim.stats().answered['401'] ?? 0).toBe(0);
+	});
+
+	it('outputs one item per input item, in input order with pairedItem, even when later jobs finish first', async () => {
+		const prompts = ['first [sim:ms=700]', 'second [sim:ms=350]', 'third [sim:ms=50]'];
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, { prompt: '={{ $json.p }}', options: fast }),
+			{ items: prompts.map((p) => ({ json: { p } })) },
+		);
+		expect(items).toHaveLength(3);
+		const jobs = env.sim.stats().jobs;
+		expect(jobs).toHaveLength(3);
+		items.forEach((item, i) => {
+			expect(item.pairedItem).toEqual({ item: i });
+			expect(item.json.status).toBe('succeeded');
+			const job = jobs.find((j: any) => j.jobSetId === item.json.jobSetId);
+			expect(job?.prompt).toBe(prompts[i]);
+		});
+		expect(new Set(items.map((i) => i.json.imageUrl)).size).toBe(3);
+	});
+
+	it('outputs every image of a job that returns several ([sim:results=3])', async () => {
+		const { items } = await runInpaint(env, submitParams(env, { prompt: 'Lions [sim:results=3]', options: fast }));
+		const json = items[0].json;
+		expect(json.status).toBe('succeeded');
+		const urls = json.imageUrls as string[];
+		expect(urls).toHaveLength(3);
+		expect(new Set(urls).size).toBe(3);
+		expect(json.imageUrl).toBe(urls[0]);
+		const results = json.results as Array<{ imageUrl: string; jobId: string }>;
+		expect(results.map((r) => r.imageUrl)).toEqual(urls);
+		expect(results.every((r) => typeof r.jobId === 'string' && r.jobId !== '')).toBe(true);
+	});
+
+	it('outputs every image of a synchronous answer with several results', async () => {
+		const { items } = await runInpaint(env, submitParams(env, { prompt: 'Lions [sim:sync] [sim:results=2]', options: fast }));
+		const json = items[0].json;
+		expect(json.status).toBe('succeeded');
+		expect(json.jobSetId).toBeNull();
+		expect(json.imageUrls).toHaveLength(2);
+		expect(json.imageUrl).toBe((json.raw as { imageUrl: string }).imageUrl);
+		expect(env.sim.stats().requests.poll).toBe(0);
+	});
+
+	it('with On Timeout "Return the Job", outputs a job still running at the timeout as a normal item', async () => {
+		const { run, items, error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'slow [sim:ms=30000]', options: { ...fast, timeout: 1, onTimeout: 'returnJob' } }),
+		);
+		expect(error).toBeUndefined();
+		expect(run.status).toBe('success');
+		const [job] = env.sim.stats().jobs;
+		expect(items[0].json).toMatchObject({ jobSetId: job.jobSetId, imageUrl: null, imageUrls: [] });
+		expect(['pending', 'running']).toContain(items[0].json.status);
+		expect(requestsTo(env, 'poll').length).toBeGreaterThanOrEqual(1);
+	});
+});
