@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { ItemTask } from '../helpers/batch';
 import { finishJob } from '../helpers/finishJob';
+import type { JobSnapshot } from '../helpers/normalize';
 import type { RunOptions } from '../helpers/options';
 import { readJobSetId } from '../helpers/validate';
 import { pollOnce } from '../helpers/waitForJob';
@@ -43,11 +44,12 @@ export function plan(
 ): ItemTask {
 	const jobSetId = readJobSetId(fx, itemIndex);
 	const wait = fx.getNodeParameter('waitForCompletion', itemIndex, false) as boolean;
-	return async (batch) => {
+	return async (batch, sent) => {
+		sent(); // nothing to submit: status checks may start at once
 		const startedAt = Date.now();
 		const target = { jobSetId, pollUrl: endpoints.pollUrl, itemIndex, options };
 		batch.record(itemIndex, jobSetId, 'unknown');
-		const first = await pollOnce(t, target);
+		const first = (await pollOnce(t, target)) as JobSnapshot; // no deadline: never null
 		return await finishJob(t, batch, first, { target, wait, startedAt });
 	};
 }

@@ -123,9 +123,14 @@ export function plan(
 ): ItemTask {
 	const body = readSubmitBody(fx, itemIndex);
 	const wait = fx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
-	return async (batch) => {
+	return async (batch, sent) => {
 		const startedAt = Date.now();
-		const answer = await callApi(t, { endpoint: 'submit', url: endpoints.submitUrl, body, itemIndex, options });
+		let answer;
+		try {
+			answer = await callApi(t, { endpoint: 'submit', url: endpoints.submitUrl, body, itemIndex, options });
+		} finally {
+			sent();
+		}
 		const first = readAnswer(answer);
 		const target = { jobSetId: first.jobSetId ?? '', pollUrl: endpoints.pollUrl, itemIndex, options };
 		const finishPlan = { target, wait, startedAt };

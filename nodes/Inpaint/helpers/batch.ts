@@ -20,12 +20,31 @@ export class Batch {
 
 	readonly jobs = new Map<number, JobRecord>();
 
+	/** Resolves once every item has been sent (or has failed or been skipped): polling starts then. */
+	readonly allSent: Promise<void>;
+
+	private unsent: number;
+
+	private releaseAllSent!: () => void;
+
+	constructor(itemCount: number) {
+		this.unsent = itemCount;
+		this.allSent = new Promise<void>((resolve) => (this.releaseAllSent = resolve));
+		if (itemCount === 0) this.releaseAllSent();
+	}
+
+	/** Called once per item: its request has been sent and answered, or will never be. */
+	itemSent(): void {
+		if (--this.unsent === 0) this.releaseAllSent();
+	}
+
 	record(itemIndex: number, jobSetId: string | null, status: string): void {
 		if (jobSetId) this.jobs.set(itemIndex, { jobSetId, status });
 	}
 }
 
-export type ItemTask = (batch: Batch) => Promise<ItemResult>;
+/** One item's work. It calls `sent()` once its submit has been answered (a second call is a no-op). */
+export type ItemTask = (batch: Batch, sent: () => void) => Promise<ItemResult>;
 
 export interface PlannedItem {
 	itemIndex: number;
@@ -62,18 +81,26 @@ export async function runBatch(
 	secret: string,
 ): Promise<INodeExecutionData[]> {
 	const continueOnFail = fx.continueOnFail();
-	const batch = new Batch();
+	const batch = new Batch(planned.length);
 	const results = new Map<number, ItemResult>();
 	const failures = new Map<number, NodeError>(early);
 
 	await Promise.all(
 		planned.map(async ({ itemIndex, task }) => {
+			let counted = false;
+			const sent = () => {
+				if (counted) return;
+				counted = true;
+				batch.itemSent();
+			};
 			try {
 				if (batch.stopped) return;
-				results.set(itemIndex, await task(batch));
+				results.set(itemIndex, await task(batch, sent));
 			} catch (error) {
 				failures.set(itemIndex, redactError(asNodeError(fx, error, itemIndex), secret));
 				if (!continueOnFail) batch.stopped = true;
+			} finally {
+				sent();
 			}
 		}),
 	);

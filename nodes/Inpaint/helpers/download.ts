@@ -24,6 +24,15 @@ export interface DownloadTarget {
 	options: RunOptions;
 }
 
+function parseHttpUrl(text: string): URL | undefined {
+	try {
+		const url = new URL(text);
+		return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** `data`, `data_1`, `data_2`… */
 export function binaryKey(base: string, index: number): string {
 	return index === 0 ? base : `${base}_${index}`;
@@ -56,7 +65,18 @@ export async function downloadImages(
 	await Promise.all(
 		results.map(async (result, index) => {
 			if (!result.imageUrl) return;
-			const url = new URL(result.imageUrl);
+			const url = parseHttpUrl(result.imageUrl);
+			if (!url) {
+				throw new NodeApiError(
+					node,
+					{ imageUrl: result.imageUrl, jobSetId: target.jobSetId ?? '' },
+					{
+						message: `The API returned an image link that is not an http(s) URL: ${result.imageUrl.slice(0, 100)}`,
+						description: `The job${target.jobSetId ? ` ${target.jobSetId}` : ''} finished, but its result cannot be downloaded. Turn off Options > Download Images to pass the link on as it is.`,
+						itemIndex: target.itemIndex,
+					},
+				);
+			}
 			const { fileName, extension } = fileNameFor(url, target, index);
 			const request: IHttpRequestOptions = {
 				method: 'GET',
@@ -65,6 +85,8 @@ export async function downloadImages(
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 				timeout: target.options.requestTimeoutMs,
+				// n8n adds the cancel signal only to authenticated requests; a download needs it too.
+				abortSignal: t.waiter.signal,
 			};
 			for (let attempt = 0; ; attempt++) {
 				const canRetry = attempt < target.options.maxRetries;
@@ -81,7 +103,7 @@ export async function downloadImages(
 						const mimeType = mimeTypeFor(response.headers?.['content-type'], extension);
 						return await t.fx.helpers.prepareBinaryData(stream, fileName, mimeType);
 					});
-					if (data) {
+					if (data && typeof data === 'object') {
 						files[index] = data;
 						return;
 					}

@@ -52,7 +52,7 @@ export async function finishJob(t: Transport, batch: Batch, first: JobSnapshot, 
 	let snapshot = first;
 	batch.record(target.itemIndex, target.jobSetId, snapshot.status);
 	if (plan.wait && snapshot.state === 'running') {
-		const outcome = await waitForJob(t, target, snapshot, plan.startedAt, () => batch.stopped);
+		const outcome = await waitForJob(t, target, snapshot, plan.startedAt, () => batch.stopped, batch.allSent);
 		snapshot = outcome.snapshot;
 		batch.record(target.itemIndex, target.jobSetId, snapshot.status);
 		if (outcome.timedOut && target.options.onTimeout === 'error') throw timeoutError(t, snapshot, plan);

@@ -5,6 +5,7 @@ import type { RunOptions } from '../helpers/options';
 import type { FailureContext } from './apiErrors';
 import { badBodyError, httpError, networkError } from './apiErrors';
 import type { RequestGate } from './gate';
+import { PAST_DEADLINE } from './gate';
 import type { Endpoint } from './retryPolicy';
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retryPolicy';
 
@@ -62,6 +63,18 @@ function bodyAsText(body: unknown): unknown {
  * (see retryPolicy). Returns the JSON object the API answered with.
  */
 export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject> {
+	return (await callApiBefore(t, call, Infinity)) as IDataObject;
+}
+
+/**
+ * Like callApi, but gives up waiting (for a rate-limit pause, a backoff or an answer) at
+ * `deadline`, returning PAST_DEADLINE: a job's timeout holds even while the API misbehaves.
+ */
+export async function callApiBefore(
+	t: Transport,
+	call: ApiCall,
+	deadline: number,
+): Promise<IDataObject | typeof PAST_DEADLINE> {
 	const node = t.fx.getNode();
 	const host = new URL(call.url).host;
 	const ctx: FailureContext = {
@@ -82,28 +95,45 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject>
 		ignoreHttpStatusErrors: true,
 		timeout: call.options.requestTimeoutMs,
 	};
+	/** Waits before a retry, unless that would pass the deadline. */
+	const pause = async (ms: number): Promise<boolean> => {
+		if (Date.now() + ms >= deadline) {
+			await t.waiter.wait(deadline - Date.now());
+			return false;
+		}
+		await t.waiter.wait(ms);
+		return true;
+	};
 
 	for (let attempt = 0; ; attempt++) {
 		ctx.retries = attempt;
 		const canRetry = attempt < call.options.maxRetries;
+		// An answer is not awaited past the deadline either (at least a second, for the last check).
+		const timeout = Math.min(call.options.requestTimeoutMs, Math.max(1000, deadline - Date.now()));
 		let response: IN8nHttpFullResponse;
 		try {
-			response = (await t.gate.run(host, async () =>
-				(await t.fx.helpers.httpRequestWithAuthentication.call(t.fx, CREDENTIAL_TYPE, {
-					...request,
-				})) as IN8nHttpFullResponse,
-			)) as IN8nHttpFullResponse;
+			const answer = await t.gate.run(
+				host,
+				async () =>
+					(await t.fx.helpers.httpRequestWithAuthentication.call(t.fx, CREDENTIAL_TYPE, {
+						...request,
+						timeout,
+					})) as IN8nHttpFullResponse,
+				deadline,
+			);
+			if (answer === PAST_DEADLINE) return PAST_DEADLINE;
+			response = answer;
 		} catch (error) {
 			// A cancelled execution aborts the request: stop here instead of retrying.
 			t.waiter.throwIfCancelled();
 			const code = networkCodeOf(error) ?? 'ECONNRESET';
 			if (canRetry && isRetryableNetworkError(call.endpoint, code)) {
 				t.fx.logger.debug(`Pixazo ${call.endpoint}: ${code}, retrying`, { itemIndex: call.itemIndex, attempt });
-				await t.waiter.wait(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS));
-				continue;
+				if (await pause(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS))) continue;
+				return PAST_DEADLINE;
 			}
 			// The original error is dropped on purpose: it carries the request headers, key included.
-			throw networkError(node, code, call.options.requestTimeoutMs, ctx);
+			throw networkError(node, code, timeout, ctx);
 		}
 
 		const status = response.statusCode;
@@ -113,8 +143,8 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject>
 			if (json && typeof json === 'object' && !Array.isArray(json)) return json as IDataObject;
 			const problem = body === undefined || String(body).trim() === '' ? 'an empty body' : 'a body that is not a JSON object';
 			if (canRetry && call.endpoint === 'poll') {
-				await t.waiter.wait(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS));
-				continue;
+				if (await pause(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS))) continue;
+				return PAST_DEADLINE;
 			}
 			throw badBodyError(node, problem, body, ctx);
 		}
@@ -130,8 +160,8 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject>
 				itemIndex: call.itemIndex,
 				attempt,
 			});
-			await t.waiter.wait(delay);
-			continue;
+			if (await pause(delay)) continue;
+			return PAST_DEADLINE;
 		}
 		throw httpError(node, status, parseJsonBody(body) ?? body, ctx);
 	}

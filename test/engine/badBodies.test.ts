@@ -1,0 +1,175 @@
+// Reliability, part 5: a job the API ended without an image, and answers the node cannot use,
+// become clear errors that carry the jobSetId and the API's reason, never a JavaScript TypeError.
+import { describe, expect, it } from 'vitest';
+
+import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+
+const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 2 };
+const REASON = 'The model could not process this image';
+
+function errorText(error: any): string {
+	return `${error?.message ?? ''} ${error?.description ?? ''}`;
+}
+
+function expectClearError(error: any) {
+	expect(error, 'the node should have thrown').toBeTruthy();
+	const text = errorText(error);
+	expect(text).not.toMatch(/TypeError|ReferenceError|SyntaxError|Cannot read prop|is not a function|Unexpected (token|end)|\[object Object\]|undefined/);
+	expect(error.message).not.toMatch(/^Unexpected failure/); // the node's own "this is a bug" wrapper
+}
+
+describe('a failed job becomes a NodeApiError with its jobSetId and the API\'s reason', () => {
+	const env = useEnv({ jobMs: 200 });
+
+	it.each(['failed', 'error', 'cancelled', 'canceled'])('a job that ends "%s" fails the item with its jobSetId and reason', async (outcome) => {
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: `Change to a lion [sim:outcome=${outcome}]`, options: quick }),
+		);
+		expectClearError(error);
+		expect(error.constructor.name).toBe('NodeApiError');
+		const [job] = env.sim.stats().jobs;
+		expect(error.message).toContain(job.jobSetId);
+		expect(error.message).toContain(REASON);
+		expect(error.message).toMatch(outcome.startsWith('cancel') ? /was cancelled/ : /failed/);
+		// A failed job is final: not submitted again.
+		expect(requestsTo(env, 'submit')).toHaveLength(1);
+	});
+
+	it('with Continue On Fail a failed job\'s item carries its jobSetId, status and reason', async () => {
+		const items = [{ json: { prompt: 'Change to a lion [sim:outcome=failed]' } }, { json: { prompt: 'Change to a tiger' } }];
+		const { run, items: out } = await runInpaint(
+			env,
+			submitParams(env, { prompt: '={{ $json.prompt }}', options: quick }),
+			{ items, continueOnFail: true },
+		);
+		expect(run.status).toBe('success');
+		const failedJob = env.sim.stats().jobs.find((j: any) => j.outcome === 'failed')!;
+		expect(out[0].json).toMatchObject({ jobSetId: failedJob.jobSetId, status: 'failed' });
+		expect(out[0].json.error).toContain(REASON);
+		expect(out[1].json.status).toBe('succeeded');
+	});
+
+	it('a synchronous refusal ({ success: false }) fails the item with the API\'s reason', async () => {
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Change to a lion [sim:sync] [sim:outcome=failed]', options: quick }),
+		);
+		expectClearError(error);
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toContain(REASON);
+	});
+
+	it('Get Results on a failed job reports its jobSetId and reason', async () => {
+		const submitted = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Change to a lion [sim:outcome=error]', waitForCompletion: false, options: quick }),
+		);
+		const jobSetId = submitted.items[0].json.jobSetId;
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const { error } = await runInpaint(env, { operation: 'getResults', jobSetId, options: quick });
+		expectClearError(error);
+		expect(error.message).toContain(jobSetId);
+		expect(error.message).toContain(REASON);
+	});
+});
+
+describe('answers the node cannot use become clear errors, never a TypeError', () => {
+	const env = useEnv({ jobMs: 200 });
+
+	it('a 200 without an image and without a job id ([sim:noimage]) is a clear error', async () => {
+		const { error } = await runInpaint(env, submitParams(env, { prompt: 'Change to a lion [sim:noimage]', options: quick }));
+		expectClearError(error);
+		expect(error.message).toMatch(/neither an image URL nor a job_set_id/);
+		expect(requestsTo(env, 'submit')).toHaveLength(1);
+	});
+
+	it('a finished job whose results carry no URL ([sim:nourl]) is a clear error with its jobSetId', async () => {
+		const { error } = await runInpaint(env, submitParams(env, { prompt: 'Change to a lion [sim:nourl]', options: quick }));
+		expectClearError(error);
+		const [job] = env.sim.stats().jobs;
+		expect(error.message).toContain(job.jobSetId);
+		expect(error.message).toMatch(/no image URL/);
+	});
+
+	it('the same, with Continue On Fail: the error item carries the jobSetId and status', async () => {
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Change to a lion [sim:nourl]', options: quick }),
+			{ continueOnFail: true },
+		);
+		const [job] = env.sim.stats().jobs;
+		expect(items[0].json).toMatchObject({ jobSetId: job.jobSetId, status: 'succeeded' });
+		expect(items[0].json.error).toMatch(/no image URL/);
+	});
+
+	const submitBodies: Array<[string, Record<string, unknown>, RegExp]> = [
+		['an HTML page with status 200', { type: 'html', status: 200 }, /not a JSON object/],
+		['malformed JSON', { type: 'malformed' }, /not a JSON object/],
+		['an empty body', { type: 'empty' }, /empty body/],
+		['a JSON array', { type: 'malformed', body: '[1, 2, 3]' }, /not a JSON object/],
+		['JSON null', { type: 'malformed', body: 'null' }, /not a JSON object/],
+		['a bare string', { type: 'malformed', body: '"ok"' }, /not a JSON object/],
+		['a 500 with an HTML page', { type: 'html', status: 500 }, /server error \(500\)/],
+		['a 400 with an empty body', { type: 'empty', status: 400 }, /invalid \(400\)/],
+		['a 503 with plain text', { type: 'status', status: 503, body: 'upstream connect error' }, /server error \(503\)/],
+	];
+
+	it.each(submitBodies)('a submit answered with %s is a clear error and is not re-sent', async (_label, fault, expected) => {
+		env.sim.enqueueFaults({ endpoint: 'submit', ...fault } as any);
+		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
+		expectClearError(error);
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toMatch(expected);
+		expect(requestsTo(env, 'submit')).toHaveLength(1);
+	});
+
+	const pollBodies: Array<[string, Record<string, unknown>, RegExp]> = [
+		['malformed JSON', { type: 'malformed' }, /not a JSON object/],
+		['an empty body', { type: 'empty' }, /empty body/],
+		['an HTML 502 page', { type: 'html' }, /server error \(502\)/],
+		['a JSON array', { type: 'malformed', body: '[]' }, /not a JSON object/],
+	];
+
+	it.each(pollBodies)('status checks answered only with %s end in a clear error that carries the jobSetId', async (_label, fault, expected) => {
+		env.sim.enqueueFaults({ endpoint: 'poll', ...fault, times: 10 } as any);
+		const { run, items } = await runInpaint(env, submitParams(env, { options: quick }), { continueOnFail: true });
+		expect(run.status).toBe('success');
+		const [job] = env.sim.stats().jobs;
+		expect(items[0].json.jobSetId).toBe(job.jobSetId);
+		expect(items[0].json.error).toMatch(expected);
+		expectClearError({ message: items[0].json.error, description: items[0].json.description });
+		expect(requestsTo(env, 'poll')).toHaveLength(3); // retried up to Max Retries (2)
+	});
+
+	it('a status answer with an unexpected shape but a known status word is read, not crashed on', async () => {
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 200,
+			body: { status: 'succeeded', results: [null, 42, { imageUrl: null }, 'not-a-url-but-a-string'] },
+		});
+		const { items, error } = await runInpaint(env, submitParams(env, { options: quick }), { continueOnFail: true });
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		if (items[0].json.error !== undefined) expectClearError({ message: items[0].json.error });
+		else expect(items[0].json.status).toBe('succeeded');
+	});
+
+	it('a result link that is not a URL, with Download Images on, is a clear error with the jobSetId, not a crash', async () => {
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 200,
+			body: { status: 'succeeded', results: [{ imageUrl: 'not a link', job_id: 'job_1' }] },
+		});
+		const { items } = await runInpaint(env, submitParams(env, { options: { ...quick, downloadImages: true } }), {
+			continueOnFail: true,
+		});
+		const [job] = env.sim.stats().jobs;
+		expect(items).toHaveLength(1);
+		expect(items[0].json.jobSetId).toBe(job.jobSetId);
+		expectClearError({ message: items[0].json.error, description: items[0].json.description });
+		expect(items[0].json.error).not.toMatch(/Invalid URL/);
+	});
+});
