@@ -1,4 +1,5 @@
 import type {
+	IAuthenticateRuleResponseSuccessBody,
 	ICredentialDataDecryptedObject,
 	IHttpRequestOptions,
 	Icon,
@@ -77,6 +78,8 @@ export class PixazoApi implements ICredentialType {
 	// Asks the polling endpoint about a job that cannot exist: no generation is started, nothing is
 	// billed. Any answer but a rejected key (a 404 for the unknown job, say) means the key works;
 	// a server error means nothing could be checked, so it fails too.
+	// n8n 2.x fails the listed statuses (`except`) and the responseCode rules name them; n8n 1.x
+	// knows only `ignoreHttpStatusErrors: true`, so there the documented bodies name them instead.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.pollBaseUrl}}',
@@ -86,6 +89,7 @@ export class PixazoApi implements ICredentialType {
 			json: true,
 			ignoreHttpStatusErrors: { ignore: true, except: [401, 403, 500, 502, 503, 504] },
 		},
+		// n8n runs both kinds of rule in one list; its type asks for one kind per list.
 		rules: [
 			{ type: 'responseCode', properties: { value: 401, message: REJECTED_KEY_MESSAGE } },
 			{ type: 'responseCode', properties: { value: 403, message: NO_ACCESS_MESSAGE } },
@@ -93,6 +97,14 @@ export class PixazoApi implements ICredentialType {
 				type: 'responseCode' as const,
 				properties: { value, message: `${SERVER_ERROR_MESSAGE} (${value}).` },
 			})),
-		],
+			bodyRule('Invalid or missing authentication', REJECTED_KEY_MESSAGE),
+			bodyRule('Access denied for this operation', NO_ACCESS_MESSAGE),
+			bodyRule('An unexpected error occurred, please try again later', `${SERVER_ERROR_MESSAGE}.`),
+		] as ICredentialTestRequest['rules'],
 	};
+}
+
+/** A rule matching one of the API's documented error bodies, `{ "error": "…" }`. */
+function bodyRule(error: string, message: string): IAuthenticateRuleResponseSuccessBody {
+	return { type: 'responseSuccessBody', properties: { key: 'error', value: error, message } };
 }

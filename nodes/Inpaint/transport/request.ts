@@ -29,13 +29,21 @@ export interface ApiCall {
 	options: RunOptions;
 }
 
-/** Finds the network error code (ECONNRESET, ETIMEDOUT…) however deep n8n wrapped it. */
+const NETWORK_CODE = /^(E[A-Z_]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/;
+
+/**
+ * Finds the network error code (ECONNRESET, ETIMEDOUT…) however n8n wrapped it: n8n 2.x keeps
+ * the cause with its `code`; n8n 1.x keeps only `httpCode` and the original messages.
+ */
 export function networkCodeOf(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
-		const { code, message } = current as { code?: unknown; message?: unknown };
-		if (code === 'ECONNABORTED' && typeof message === 'string' && message.includes('timeout')) return 'TIMEOUT';
-		if (typeof code === 'string' && /^(E[A-Z_]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+		const { code, httpCode, message, messages } = current as Record<string, unknown>;
+		const found = [code, httpCode].find((c): c is string => typeof c === 'string' && NETWORK_CODE.test(c));
+		if (found) {
+			const texts = [message, ...(Array.isArray(messages) ? messages : [])].filter((m) => typeof m === 'string');
+			return found === 'ECONNABORTED' && texts.some((m) => /timeout/i.test(m as string)) ? 'TIMEOUT' : found;
+		}
 		current = (current as { cause?: unknown }).cause;
 	}
 	if (error instanceof Error && /timeout/i.test(error.message)) return 'TIMEOUT';
