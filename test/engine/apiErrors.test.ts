@@ -1,20 +1,11 @@
-import { createServer } from 'node:net';
 
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { closedPort, fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
 
 const noRetry = { ...fast, maxRetries: 0 };
 
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
-}
 
 /** What a user sees of an error: it must read as plain words, never as a crash. */
 function expectClearText(error: any) {

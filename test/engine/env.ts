@@ -1,5 +1,7 @@
 // Shared set-up for the engine tests: the simulator on 127.0.0.1, the package loaded by
 // n8n-core's package loader, and a one-node workflow runner.
+import { createServer } from 'node:net';
+
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 import { startSimulator } from '../../simulator/server.mjs';
@@ -119,4 +121,13 @@ export const fast = { pollInterval: 0.1, retryDelay: 0.1 };
 /** The POST requests the simulator received for one endpoint, oldest first. */
 export function requestsTo(env: Env, endpoint: 'submit' | 'poll') {
 	return env.sim.requests().filter((r: any) => r.endpoint === endpoint);
+}
+
+/** A port on 127.0.0.1 that nothing listens on (a connection to it is refused). */
+export async function closedPort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
 }

@@ -1,11 +1,10 @@
 // Reliability, part 1: what is retried, what never is, and how long the node waits in between.
 // Every test runs the real node through n8n's WorkflowExecute against the local simulator.
-import { createServer } from 'node:net';
 
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { closedPort, requestsTo, runInpaint, submitParams, useEnv } from './env';
 
 /** Small delays so retries stay fast; explicit retry budget so the tests do not follow defaults. */
 const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 3 };
@@ -27,14 +26,6 @@ function gaps(env: Env, endpoint: 'submit' | 'poll'): number[] {
 	return times.slice(1).map((t, i) => t - times[i]);
 }
 
-/** A port on 127.0.0.1 that nothing listens on (connection refused). */
-async function closedPort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
-}
 
 /** Timing tolerance for "waited at least": timers may fire a millisecond early, arrival is stamped on receipt. */
 const TOLERANCE_MS = 5;

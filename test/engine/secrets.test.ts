@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
 
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { InpaintRun } from './env';
-import { fast, runInpaint, submitParams, useEnv } from './env';
+import { closedPort, fast, runInpaint, submitParams, useEnv } from './env';
 
 const SECRET = 'sk-test-SECRET-123456789';
 
@@ -41,13 +40,6 @@ function expectNoSecret({ run, items, error }: InpaintRun) {
 	for (const line of run.logs) expect(line, 'log line').not.toContain(SECRET);
 }
 
-async function closedPort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
-}
 
 describe('the subscription key never leaks', () => {
 	const env = useEnv({ key: SECRET });
