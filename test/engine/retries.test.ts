@@ -219,7 +219,7 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 	});
 });
 
-describe('Retry-After is honoured, in seconds or as an HTTP date, up to Longest Rate-Limit Pause', () => {
+describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Pause on 429', () => {
 	const env = useEnv({ jobMs: 300 });
 
 	it('a status check answered 429 with Retry-After in seconds is asked again only after that time', async () => {
@@ -248,7 +248,7 @@ describe('Retry-After is honoured, in seconds or as an HTTP date, up to Longest 
 		expect(polls[1].time).toBeGreaterThanOrEqual(retryAt - TOLERANCE_MS);
 	});
 
-	it('a Retry-After longer than Longest Rate-Limit Pause is cut to that pause', async () => {
+	it('a Retry-After longer than Max Pause on 429 is cut to that pause', async () => {
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '30' } });
 		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetryAfter: 1 } }));
 		expect(run.status).toBe('success');

@@ -26,7 +26,7 @@ export const optionsProperty: INodeProperties = {
 				'Whether to download the result images into the item\'s binary data, for nodes that upload files (S3, Google Drive, Slack, Telegram, email). Off: only the URLs are output.',
 		},
 		{
-			displayName: 'Longest Rate-Limit Pause (Seconds)',
+			displayName: 'Max Pause on 429 (Seconds)',
 			name: 'maxRetryAfter',
 			type: 'number',
 			typeOptions: { minValue: 0, numberPrecision: 1 },

@@ -92,7 +92,7 @@ export function readRunOptions(fx: IExecuteFunctions, itemIndex: number): RunOpt
 		onTimeout: o.onTimeout === 'returnJob' ? 'returnJob' : 'error',
 		maxRetries: wholeNumber(fx, 'Max Retries', o.maxRetries, d.maxRetries, 0, itemIndex),
 		retryDelayMs: positiveSeconds(fx, 'Retry Delay', o.retryDelay, d.retryDelay, itemIndex),
-		maxRetryAfterMs: positiveSeconds(fx, 'Longest Rate-Limit Pause',
+		maxRetryAfterMs: positiveSeconds(fx, 'Max Pause on 429',
 			o.maxRetryAfter,
 			d.maxRetryAfter,
 			itemIndex,
