@@ -5,6 +5,7 @@
 // n8n-core CredentialTestContext.
 
 import { HarnessCredentialsHelper } from './credentials-helper.mjs';
+import { instanceUrls } from './shared.mjs';
 import { core, di, logCapture, workflowLib } from './n8n.mjs';
 import { ensureRuntime, nextExecutionId } from './runtime.mjs';
 
@@ -82,21 +83,11 @@ export function getCredentialTestFunction(pkg, credentialType) {
 
 /** A minimal additionalData, as WorkflowExecuteAdditionalData.getBase() gives the tester. */
 function baseAdditionalData(/** @type {HarnessCredentialsHelper} */ credentialsHelper) {
-	const baseUrl = 'http://localhost:5678/';
 	return {
 		credentialsHelper,
 		executionId: undefined,
 		currentNodeExecutionIndex: 0,
-		restApiUrl: `${baseUrl}rest`,
-		instanceBaseUrl: baseUrl,
-		formBaseUrl: `${baseUrl}form`,
-		formWaitingBaseUrl: `${baseUrl}form-waiting`,
-		formTestBaseUrl: `${baseUrl}form-test`,
-		webhookBaseUrl: `${baseUrl}webhook`,
-		webhookWaitingBaseUrl: `${baseUrl}webhook-waiting`,
-		webhookTestBaseUrl: `${baseUrl}webhook-test`,
-		mcpBaseUrl: `${baseUrl}mcp`,
-		mcpTestBaseUrl: `${baseUrl}mcp-test`,
+		...instanceUrls(),
 		variables: {},
 		executeWorkflow: async () => {
 			throw new Error('not available in the credential tester');

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { HarnessCredentialsHelper } from './credentials-helper.mjs';
+import { instanceUrls } from './shared.mjs';
 import { core, di, logCapture, workflowLib } from './n8n.mjs';
 import { activeRuns, ensureRuntime, nextExecutionId, readBinaryData } from './runtime.mjs';
 
@@ -401,7 +402,6 @@ export async function runWorkflow(options) {
  * @param {{ executionId: string, workflowId: string, hooks: any, credentialsHelper: HarnessCredentialsHelper }} p
  */
 function createAdditionalData({ executionId, workflowId, hooks, credentialsHelper }) {
-	const baseUrl = 'http://localhost:5678/';
 	const notInHarness = (/** @type {string} */ what) => async () => {
 		throw new Error(`${what} is not available in the test harness`);
 	};
@@ -414,16 +414,7 @@ function createAdditionalData({ executionId, workflowId, hooks, credentialsHelpe
 		workflowId,
 		currentNodeExecutionIndex: 0,
 		currentNodeParameters: undefined,
-		restApiUrl: `${baseUrl}rest`,
-		instanceBaseUrl: baseUrl,
-		formBaseUrl: `${baseUrl}form`,
-		formWaitingBaseUrl: `${baseUrl}form-waiting`,
-		formTestBaseUrl: `${baseUrl}form-test`,
-		webhookBaseUrl: `${baseUrl}webhook`,
-		webhookWaitingBaseUrl: `${baseUrl}webhook-waiting`,
-		webhookTestBaseUrl: `${baseUrl}webhook-test`,
-		mcpBaseUrl: `${baseUrl}mcp`,
-		mcpTestBaseUrl: `${baseUrl}mcp-test`,
+		...instanceUrls(),
 		variables: {},
 		userId: undefined,
 		executeWorkflow: notInHarness('Executing a sub-workflow'),

@@ -16,3 +16,19 @@ const KEY = Symbol.for('n8n-node-harness.shared-state');
  */
 export const shared = /** @type {any} */ (globalThis)[KEY] ?? {};
 /** @type {any} */ (globalThis)[KEY] = shared;
+
+/** The URLs of the (imaginary) n8n instance a run belongs to, as n8n's additionalData carries them. */
+export function instanceUrls(baseUrl = 'http://localhost:5678/') {
+	return {
+		restApiUrl: `${baseUrl}rest`,
+		instanceBaseUrl: baseUrl,
+		formBaseUrl: `${baseUrl}form`,
+		formWaitingBaseUrl: `${baseUrl}form-waiting`,
+		formTestBaseUrl: `${baseUrl}form-test`,
+		webhookBaseUrl: `${baseUrl}webhook`,
+		webhookWaitingBaseUrl: `${baseUrl}webhook-waiting`,
+		webhookTestBaseUrl: `${baseUrl}webhook-test`,
+		mcpBaseUrl: `${baseUrl}mcp`,
+		mcpTestBaseUrl: `${baseUrl}mcp-test`,
+	};
+}
