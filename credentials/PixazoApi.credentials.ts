@@ -29,7 +29,7 @@ export class PixazoApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:pixazo.svg', dark: 'file:pixazo.dark.svg' };
 
-	documentationUrl = 'https://www.pixazo.ai/';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-pixazo-inpaint#credentials';
 
 	properties: INodeProperties[] = [
 		{

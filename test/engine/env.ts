@@ -31,6 +31,8 @@ export interface RunOptions {
 	binaryMode?: 'default' | 'filesystem';
 	cancelAfterMs?: number;
 	credentials?: Partial<Env['credentials']>;
+	/** Node settings as the editor's Settings tab stores them, e.g. `{ retryOnFail: true }`. */
+	nodeSettings?: Record<string, unknown>;
 }
 
 export interface InpaintRun {
@@ -65,7 +67,11 @@ export function useEnv(simOptions: Parameters<typeof startSimulator>[0] = {}): E
 }
 
 /** A workflow as n8n exports it: Manual Trigger → Inpaint (with the given parameters). */
-export function inpaintWorkflow(parameters: Record<string, unknown>, continueOnFail = false) {
+export function inpaintWorkflow(
+	parameters: Record<string, unknown>,
+	continueOnFail = false,
+	nodeSettings: Record<string, unknown> = {},
+) {
 	return {
 		id: 'engineTest',
 		name: 'Engine test',
@@ -80,6 +86,7 @@ export function inpaintWorkflow(parameters: Record<string, unknown>, continueOnF
 				parameters,
 				credentials: { pixazoApi: { id: 'sim', name: 'Pixazo API' } },
 				...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
+				...nodeSettings,
 			},
 		],
 		connections: { Trigger: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
@@ -95,7 +102,7 @@ export async function runInpaint(
 ): Promise<InpaintRun> {
 	const run = await runWorkflow({
 		pkg: env.pkg,
-		workflow: inpaintWorkflow(parameters, options.continueOnFail),
+		workflow: inpaintWorkflow(parameters, options.continueOnFail, options.nodeSettings),
 		credentials: { pixazoApi: { ...env.credentials, ...options.credentials } },
 		input: options.items,
 		binaryMode: options.binaryMode ?? 'default',

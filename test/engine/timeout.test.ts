@@ -1,4 +1,4 @@
-// Reliability, part 3: a job that outlives Options > Timeout is handed over, never lost, and every
+// Reliability, part 3: a job that outlives Options > Job Timeout is handed over, never lost, and every
 // request has its own timeout so a hung connection cannot hold the worker.
 import { describe, expect, it } from 'vitest';
 

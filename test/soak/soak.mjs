@@ -39,7 +39,7 @@ export const DEFAULT_FAULT_TYPES = Object.freeze(['status', 'drop', 'dropAfterAc
  * @property {number} [maxRetries] Options > Max Retries (default 4)
  * @property {number} [retryDelay] Options > Retry Delay, seconds (default 0.2)
  * @property {number} [requestTimeout] Options > Request Timeout, seconds (default 10)
- * @property {number} [timeout] Options > Timeout, seconds (default 600)
+ * @property {number} [timeout] Options > Job Timeout, seconds (default 600)
  * @property {number} [delayMs] how long a random "slow answer" fault waits (default 1500)
  * @property {readonly (string | object)[]} [faultTypes] the simulator's random fault types
  * @property {boolean} [downloadImages] also download every result image (default false)

@@ -26,10 +26,19 @@ export const optionsProperty: INodeProperties = {
 				'Whether to download the result images into the item\'s binary data, for nodes that upload files (S3, Google Drive, Slack, Telegram, email). Off: only the URLs are output.',
 		},
 		{
+			displayName: 'Job Timeout (Seconds)',
+			name: 'timeout',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description:
+				'Longest wait for one job, counted from its submit. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held.',
+		},
+		{
 			displayName: 'Max Pause on 429 (Seconds)',
 			name: 'maxRetryAfter',
 			type: 'number',
-			typeOptions: { minValue: 0, numberPrecision: 1 },
+			typeOptions: { minValue: 0 },
 			default: 60,
 			description:
 				'When the API answers 429 with a Retry-After header, every request to it pauses for that long, but never longer than this',
@@ -60,13 +69,13 @@ export const optionsProperty: INodeProperties = {
 					description: 'Output the unfinished job (status and Job Set ID) as a normal item, for a Wait → Get Results loop',
 				},
 			],
-			description: 'What happens when a job is still running after the timeout',
+			description: 'What happens when a job is still running after the job timeout',
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',
 			name: 'pollInterval',
 			type: 'number',
-			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			typeOptions: { minValue: 0.1 },
 			default: 2,
 			description: 'Time between two status checks of a job while waiting',
 		},
@@ -90,18 +99,9 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Retry Delay (Seconds)',
 			name: 'retryDelay',
 			type: 'number',
-			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			typeOptions: { minValue: 0.1 },
 			default: 1,
 			description: 'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
-		},
-		{
-			displayName: 'Timeout (Seconds)',
-			name: 'timeout',
-			type: 'number',
-			typeOptions: { minValue: 1, numberPrecision: 1 },
-			default: 300,
-			description:
-				'Longest wait for one job, counted from its submit. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held.',
 		},
 	],
 };

@@ -24,7 +24,13 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 	const items = fx.getInputData();
 	const operation = fx.getNodeParameter('operation', 0) as Operation;
 	const op = operations[operation];
-	if (!op) throw new NodeOperationError(fx.getNode(), `The operation "${String(operation)}" is not supported`);
+	if (!op) throw unknownOperationError(fx, operation);
+	if (operation === 'submit' && fx.getNode().retryOnFail && !fx.continueOnFail()) {
+		throw new NodeOperationError(fx.getNode(), 'Turn off Retry On Fail for this Submit node', {
+			description:
+				"With Retry On Fail, n8n re-runs the whole node after an error and every item would be submitted (and billed) again. The node already retries what is safe to retry: see Options → Max Retries. Turn it off under the node's Settings, or use On Error → Continue to get an error item per failed job.",
+		});
+	}
 	if (items.length === 0) return [];
 
 	const credentials = await fx.getCredentials(CREDENTIAL_TYPE);
@@ -53,4 +59,17 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 		}
 	}
 	return await runBatch(fx, items.length, planned, early, secret);
+}
+
+/** n8n's editor offers "Custom API Call" on every node with a credential; it is not an operation here. */
+function unknownOperationError(fx: IExecuteFunctions, operation: string): NodeOperationError {
+	if (operation === '__CUSTOM_API_CALL__') {
+		return new NodeOperationError(fx.getNode(), 'Custom API Call is not an operation of this node', {
+			description:
+				'Choose Submit or Get Results, or call any other endpoint with an HTTP Request node: Authentication → Predefined Credential Type → Pixazo API.',
+		});
+	}
+	return new NodeOperationError(fx.getNode(), `The operation "${operation}" is not supported`, {
+		description: 'Choose Submit or Get Results.',
+	});
 }

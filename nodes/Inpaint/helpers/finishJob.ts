@@ -23,7 +23,7 @@ function timeoutError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): No
 		`Job ${plan.target.jobSetId} did not finish within ${seconds} s (last status: ${snapshot.status})`,
 		{
 			itemIndex: plan.target.itemIndex,
-			description: `The job is still known to the API. Fetch it later with the Get Results operation and Job Set ID ${plan.target.jobSetId}, raise Options > Timeout, or set Options > On Timeout to "Return the Job" to hand it to a Wait → Get Results loop.`,
+			description: `The job is still known to the API. Fetch it later with the Get Results operation and Job Set ID ${plan.target.jobSetId}, raise Options > Job Timeout, or set Options > On Timeout to "Return the Job" to hand it to a Wait → Get Results loop.`,
 		},
 	);
 }

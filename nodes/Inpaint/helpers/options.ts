@@ -85,7 +85,7 @@ export function readRunOptions(fx: IExecuteFunctions, itemIndex: number): RunOpt
 			MIN_POLL_INTERVAL_S * 1000,
 			positiveSeconds(fx, 'Poll Interval', o.pollInterval, d.pollInterval, itemIndex),
 		),
-		timeoutMs: positiveSeconds(fx, 'Timeout', o.timeout, d.timeout, itemIndex),
+		timeoutMs: positiveSeconds(fx, 'Job Timeout', o.timeout, d.timeout, itemIndex),
 		downloadImages: o.downloadImages === true,
 		binaryPropertyName,
 		concurrency: wholeNumber(fx, 'Concurrency', o.concurrency, d.concurrency, 1, itemIndex),
