@@ -168,7 +168,7 @@ export async function ensureN8n(line, node24, sqlite3) {
 	const installed = JSON.parse(readFileSync(join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version;
 	if (installed !== version) throw new Error(`expected n8n ${version} in ${dir}, found ${installed}`);
 	say(
-		`  n8n ${version}: ${result.cached ? 'cached' : `npm ${lock ? 'ci (lockfile)' : 'install'} ${seconds(result.installMs)}, ${result.sqlite}`} (${dir})`,
+		`  n8n ${version}: ${result.cached ? 'cached' : `${result.how} in ${seconds(result.installMs)}, ${result.sqlite}`} (${dir})`,
 	);
 	return { dir, bin, env, version, cached: result.cached };
 }
