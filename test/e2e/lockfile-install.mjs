@@ -77,6 +77,28 @@ async function inPool(list, jobs, work) {
 	await Promise.all(Array.from({ length: jobs }, worker));
 }
 
+/** Has npm put the tarballs `wanted` lacks from its cache into it; returns how many it fetched. */
+async function fetchMissing(wanted, env) {
+	const missing = wanted.filter((p) => !existsSync(p.file));
+	for (let i = 0; i < missing.length; i += 200) {
+		const specs = missing.slice(i, i + 200).map((p) => p.spec);
+		await runOk('npm', ['cache', 'add', ...specs, ...NPM_QUIET], { env, timeoutMs: 900_000 });
+	}
+	const stillMissing = missing.filter((p) => !existsSync(p.file));
+	if (stillMissing.length) {
+		throw new Error(`npm cache add left ${stillMissing.length} tarballs missing, e.g. ${stillMissing[0].spec}`);
+	}
+	return missing.length;
+}
+
+let downloadQueue = Promise.resolve();
+/** Runs `task` after every task queued before it (whether they succeeded or not). */
+function oneAtATime(task) {
+	const result = downloadQueue.then(task);
+	downloadQueue = result.catch(() => {});
+	return result;
+}
+
 /**
  * Installs lockfile `lock` (its text) into `dir` (which holds the matching package.json).
  * Returns counts for the log: packages unpacked, and how many npm had to download first.
@@ -88,23 +110,21 @@ export async function installFromLockfile(dir, lock, env) {
 	const cacheDir = (await runOk('npm', ['config', 'get', 'cache'], { env })).stdout.trim();
 	const wanted = [...installedKeys(packages)].map((key) => ({ key, ...tarballOf(cacheDir, key, packages[key]) }));
 
-	// Tarballs npm has not cached yet: fetched (and checked against their integrity) by npm itself.
-	const missing = wanted.filter((p) => !existsSync(p.file));
-	for (let i = 0; i < missing.length; i += 200) {
-		const specs = missing.slice(i, i + 200).map((p) => p.spec);
-		await runOk('npm', ['cache', 'add', ...specs, ...NPM_QUIET], { env, timeoutMs: 900_000 });
-	}
-	const stillMissing = missing.filter((p) => !existsSync(p.file));
-	if (stillMissing.length) {
-		throw new Error(`npm cache add left ${stillMissing.length} tarballs missing, e.g. ${stillMissing[0].spec}`);
-	}
+	const unpack = (list) =>
+		inPool(list, TAR_JOBS, async ({ key, file, spec }) => {
+			const target = join(dir, key);
+			mkdirSync(target, { recursive: true });
+			const args = ['-xzf', file, '-C', target, '--strip-components=1', '--no-same-owner', '--no-same-permissions', '--warning=no-unknown-keyword'];
+			const result = await run('tar', args, { env });
+			if (result.code !== 0) throw new Error(`unpacking ${spec} into ${target} failed: ${result.output.slice(-1000)}`);
+		});
 
-	await inPool(wanted, TAR_JOBS, async ({ key, file, spec }) => {
-		const target = join(dir, key);
-		mkdirSync(target, { recursive: true });
-		const args = ['-xzf', file, '-C', target, '--strip-components=1', '--no-same-owner', '--no-same-permissions', '--warning=no-unknown-keyword'];
-		const result = await run('tar', args, { env });
-		if (result.code !== 0) throw new Error(`unpacking ${spec} into ${target} failed: ${result.output.slice(-1000)}`);
-	});
-	return { packages: wanted.length, downloaded: missing.length };
+	// What npm has cached is unpacked while npm fetches the rest (checked against the lockfile's
+	// integrity by npm itself). One download pass at a time, so that two n8n lines installed side
+	// by side do not both fetch the packages they share: the second looks again when it is its turn.
+	const cached = wanted.filter((p) => existsSync(p.file));
+	const notCached = wanted.filter((p) => !existsSync(p.file));
+	const [downloaded] = await Promise.all([oneAtATime(() => fetchMissing(notCached, env)), unpack(cached)]);
+	await unpack(notCached);
+	return { packages: wanted.length, downloaded };
 }
