@@ -23,15 +23,30 @@ describe("n8n's Retry On Fail on the node", () => {
 		expect(env.sim.stats().jobsCreated).toBe(0);
 	});
 
-	it('on Submit with On Error → Continue runs normally (a failure becomes an item, never a re-run)', async () => {
+	it('on Submit with On Error → Continue gives every item an error item naming the setting, and sends nothing', async () => {
 		const { items, error } = await runInpaint(env, submitParams(env, { options: fast }), {
 			nodeSettings: retryOnFail,
 			continueOnFail: true,
+			items: [{ json: { n: 0 } }, { json: { n: 1 } }, { json: { n: 2 } }],
 		});
 		expect(error).toBeUndefined();
-		expect(items).toHaveLength(1);
-		expect(items[0].json.status).toBe('succeeded');
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		for (const item of items) {
+			expect(item.json).toMatchObject({ error: 'Turn off Retry On Fail for this Submit node', jobSetId: null });
+		}
+		expect(requestsTo(env, 'submit')).toHaveLength(0);
+	});
+
+	it('is refused because n8n re-runs a node whose first item failed under Continue (seen here on Get Results)', async () => {
+		// Get Results on a job the API does not know: one status check per run, answered 404.
+		const { items } = await runInpaint(
+			env,
+			{ operation: 'getResults', jobSetId: 'jobset_unknown_0000', options: fast },
+			{ nodeSettings: retryOnFail, continueOnFail: true },
+		);
+		expect(items[0].json.httpCode).toBe(404);
+		// n8n ran the node maxTries (3) times: on Submit, that would be three submits of every item.
+		expect(requestsTo(env, 'poll')).toHaveLength(3);
 	});
 
 	it('on Get Results is allowed: a status check is safe to repeat', async () => {

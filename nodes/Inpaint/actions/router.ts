@@ -25,12 +25,11 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 	const operation = fx.getNodeParameter('operation', 0) as Operation;
 	const op = operations[operation];
 	if (!op) throw unknownOperationError(fx, operation);
-	if (operation === 'submit' && fx.getNode().retryOnFail && !fx.continueOnFail()) {
-		throw new NodeOperationError(fx.getNode(), 'Turn off Retry On Fail for this Submit node', {
-			description:
-				"With Retry On Fail, n8n re-runs the whole node after an error and every item would be submitted (and billed) again. The node already retries what is safe to retry: see Options → Max Retries. Turn it off under the node's Settings, or use On Error → Continue to get an error item per failed job.",
-		});
-	}
+	// n8n's Retry On Fail re-runs the whole node after an error, and also (with On Error →
+	// Continue) whenever the first output item is an error item: every item would be submitted
+	// and billed again. Refused for Submit in both modes, before anything is sent.
+	const refused = operation === 'submit' && fx.getNode().retryOnFail ? retryOnFailError(fx) : undefined;
+	if (refused && !fx.continueOnFail()) throw refused;
 	if (items.length === 0) return [];
 
 	const credentials = await fx.getCredentials(CREDENTIAL_TYPE);
@@ -45,6 +44,7 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 	const early = new Map<number, NodeApiError | NodeOperationError>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
+			if (refused) throw refused;
 			const options = readRunOptions(fx, itemIndex);
 			planned.push({ itemIndex, task: op.plan(fx, itemIndex, transport, endpoints, options) });
 		} catch (error) {
@@ -59,6 +59,13 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 		}
 	}
 	return await runBatch(fx, items.length, planned, early, secret);
+}
+
+function retryOnFailError(fx: IExecuteFunctions): NodeOperationError {
+	return new NodeOperationError(fx.getNode(), 'Turn off Retry On Fail for this Submit node', {
+		description:
+			"Retry On Fail makes n8n run the whole node again after an error, or after an item failed under On Error → Continue, and every item would be submitted (and billed) again. The node already retries what is safe to retry: see Options → Max Retries. Turn Retry On Fail off in the node's Settings; On Error → Continue alone gives an error item per failed job.",
+	});
 }
 
 /** n8n's editor offers "Custom API Call" on every node with a credential; it is not an operation here. */
