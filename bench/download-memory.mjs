@@ -5,15 +5,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { disposeHarness, loadPackage, runWorkflow } from '../test/harness/engine.mjs';
+import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 import { startSimulatorProcess } from './simProcess.mjs';
-import { inpaintWorkflow, items, uniquePrompt } from './workflow.mjs';
+import { items, uniquePrompt } from './workflow.mjs';
 
 const count = Number(process.argv[2] ?? 200);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sim = await startSimulatorProcess({ mode: 'sync', resultNoise: true });
 const pkg = await loadPackage(root);
 const credentials = {
-	pixazoApi: { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl },
+	pixazoApi: simulatorCredential(sim),
 };
 const run = (n) =>
 	runWorkflow({

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 
 import { Container, disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } from '../test/harness/engine.mjs';
+import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 import { startSimulatorProcess } from './simProcess.mjs';
-import { inpaintWorkflow, items, uniquePrompt } from './workflow.mjs';
+import { items, uniquePrompt } from './workflow.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -30,7 +31,7 @@ const CONCURRENCY = 10; // the node's default
 const sim = await startSimulatorProcess({ jobMs: 2000 });
 const pkg = await loadPackage(root);
 const credentials = {
-	pixazoApi: { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl },
+	pixazoApi: simulatorCredential(sim),
 };
 const submit = (extra = {}) => ({
 	operation: 'submit',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startSimulator } from '../simulator/server.mjs';
 import { disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } from '../test/harness/engine.mjs';
+import { simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const workflowFile = join(root, 'examples', 'inpaint-dog-to-lion.workflow.json');
@@ -27,7 +28,7 @@ try {
 		pkg,
 		workflow,
 		credentials: {
-			pixazoApi: { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl },
+			pixazoApi: simulatorCredential(sim),
 		},
 		binaryMode: 'filesystem',
 	});

@@ -14,6 +14,7 @@ import { ensureBuilt, ensureN8n, ensureNode24, ensureSqlite3, installCommunityPa
 import { CACHE, ROOT, killAllChildren, say, step } from './lib.mjs';
 import { BROWSER_ID, createWorkflow, setupOwner, startServer } from './server.mjs';
 import { screenshotWorkflow } from './workflows.mjs';
+import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(ROOT, 'docs', 'images');
@@ -116,7 +117,7 @@ async function main() {
 		const { rest } = server;
 		const workflowId = await step('owner, credential and workflow over REST', async () => {
 			await setupOwner(rest);
-			const data = { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl };
+			const data = simulatorCredential(sim);
 			const credential = (await rest('POST', '/rest/credentials', { name: 'Pixazo API', type: 'pixazoApi', data })).json.data;
 			return (await createWorkflow(rest, screenshotWorkflow({ id: credential.id, name: credential.name }))).id;
 		});

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { NODE_TYPE, check, say, sleep, step } from './lib.mjs';
 import { createWorkflow, setupOwner, startServer } from './server.mjs';
 import { CREDENTIAL, WRONG_KEY, webhookWorkflow } from './workflows.mjs';
+import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
 export async function serverChecks({ n8n, sim, workDir, report }) {
 	let server;
@@ -34,7 +35,7 @@ export async function serverChecks({ n8n, sim, workDir, report }) {
 		});
 
 		await step(`${n8n.name}: credential test over REST (right key passes, wrong key fails)`, async () => {
-			const data = { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl };
+			const data = simulatorCredential(sim);
 			const right = await rest('POST', '/rest/credentials/test', { credentials: { ...CREDENTIAL, type: 'pixazoApi', data } });
 			check(right.status === 200 && right.json?.data?.status === 'OK', 'the saved credential with the right key did not pass', right.text);
 			const wrongData = { ...data, subscriptionKey: WRONG_KEY };

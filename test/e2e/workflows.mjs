@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { NODE_TYPE, ROOT } from './lib.mjs';
+import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
 export const CREDENTIAL = { id: 'pixazoSimulator', name: 'Pixazo API' };
 export const WRONG_KEY = 'e2e-wrong-key-7f3a9c1d5b';
@@ -15,8 +16,8 @@ export function credentials(sim, closedPort) {
 	const unreachable = `http://127.0.0.1:${closedPort}`;
 	const entry = (id, name, data) => ({ id, name, type: 'pixazoApi', data });
 	return [
-		entry(CREDENTIAL.id, CREDENTIAL.name, { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl }),
-		entry('pixazoWrongKey', 'Pixazo API (wrong key)', { subscriptionKey: WRONG_KEY, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl }),
+		entry(CREDENTIAL.id, CREDENTIAL.name, simulatorCredential(sim)),
+		entry('pixazoWrongKey', 'Pixazo API (wrong key)', { ...simulatorCredential(sim), subscriptionKey: WRONG_KEY }),
 		entry('pixazoNoApi', 'Pixazo API (unreachable)', { subscriptionKey: sim.key, submitBaseUrl: `${unreachable}/submit`, pollBaseUrl: `${unreachable}/poll` }),
 	];
 }

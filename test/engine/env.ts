@@ -6,9 +6,11 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
+import { INPAINT_NODE_NAME, INPAINT_NODE_TYPE, inpaintWorkflow, simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
-export const NODE_TYPE = 'n8n-nodes-pixazo-inpaint.inpaint';
-export const NODE_NAME = 'Inpaint';
+export { inpaintWorkflow };
+export const NODE_TYPE = INPAINT_NODE_TYPE;
+export const NODE_NAME = INPAINT_NODE_NAME;
 // test/compat/run.mjs loads a copy of the built package that resolves the other n8n line.
 const ROOT = process.env.PIXAZO_PACKAGE_DIR ?? new URL('../..', import.meta.url).pathname;
 
@@ -52,11 +54,7 @@ export function useEnv(simOptions: Parameters<typeof startSimulator>[0] = {}): E
 	beforeAll(async () => {
 		env.sim = await startSimulator({ jobMs: 300, ...simOptions });
 		env.pkg = await loadPackage(ROOT);
-		env.credentials = {
-			subscriptionKey: env.sim.key,
-			submitBaseUrl: env.sim.submitBaseUrl,
-			pollBaseUrl: env.sim.pollBaseUrl,
-		};
+		env.credentials = simulatorCredential(env.sim);
 	});
 	beforeEach(() => env.sim.reset());
 	afterAll(async () => {
@@ -64,34 +62,6 @@ export function useEnv(simOptions: Parameters<typeof startSimulator>[0] = {}): E
 		await disposeHarness();
 	});
 	return env;
-}
-
-/** A workflow as n8n exports it: Manual Trigger → Inpaint (with the given parameters). */
-export function inpaintWorkflow(
-	parameters: Record<string, unknown>,
-	continueOnFail = false,
-	nodeSettings: Record<string, unknown> = {},
-) {
-	return {
-		id: 'engineTest',
-		name: 'Engine test',
-		nodes: [
-			{ id: 't', name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'i',
-				name: NODE_NAME,
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [200, 0],
-				parameters,
-				credentials: { pixazoApi: { id: 'sim', name: 'Pixazo API' } },
-				...(continueOnFail ? { onError: 'continueRegularOutput' } : {}),
-				...nodeSettings,
-			},
-		],
-		connections: { Trigger: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
 }
 
 /** Runs Manual Trigger → Inpaint through n8n's WorkflowExecute against the simulator. */
@@ -102,7 +72,10 @@ export async function runInpaint(
 ): Promise<InpaintRun> {
 	const run = await runWorkflow({
 		pkg: env.pkg,
-		workflow: inpaintWorkflow(parameters, options.continueOnFail, options.nodeSettings),
+		workflow: inpaintWorkflow(parameters, {
+			...(options.continueOnFail ? { onError: 'continueRegularOutput' } : {}),
+			...options.nodeSettings,
+		}),
 		credentials: { pixazoApi: { ...env.credentials, ...options.credentials } },
 		input: options.items,
 		binaryMode: options.binaryMode ?? 'default',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
+import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
 const root = join(__dirname, '..', '..');
 const packageDir = process.env.PIXAZO_PACKAGE_DIR ?? root;
@@ -93,7 +94,7 @@ describe('example workflows', () => {
 				pkg,
 				workflow,
 				credentials: {
-					pixazoApi: { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl },
+					pixazoApi: simulatorCredential(sim),
 				},
 				binaryMode: 'filesystem',
 			});
@@ -133,7 +134,7 @@ describe('example workflows', () => {
 			pkg,
 			workflow,
 			credentials: {
-				pixazoApi: { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl },
+				pixazoApi: simulatorCredential(sim),
 			},
 		});
 		const submitted = run.output('Submit job')[0].json.jobSetId;

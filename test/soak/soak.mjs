@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 
 import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
+import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
 // test/compat/run.mjs points this at a copy of the built package that resolves another n8n line.
 const ROOT = process.env.PIXAZO_PACKAGE_DIR ?? new URL('../..', import.meta.url).pathname;
@@ -173,7 +174,7 @@ export async function soak(options = {}) {
 			workflow,
 			input,
 			credentials: {
-				pixazoApi: { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl },
+				pixazoApi: simulatorCredential(sim),
 			},
 		});
 		const wallMs = Math.round(performance.now() - started);
