@@ -132,14 +132,19 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 	];
 
 	it.each(pollBodies)('status checks answered only with %s end in a clear error that carries the jobSetId', async (_label, fault, expected) => {
-		env.sim.enqueueFaults({ endpoint: 'poll', ...fault, times: 10 } as any);
-		const { run, items } = await runInpaint(env, submitParams(env, { options: quick }), { continueOnFail: true });
+		env.sim.enqueueFaults({ endpoint: 'poll', ...fault, times: 1000 } as any);
+		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 0, timeout: 1 } }), {
+			continueOnFail: true,
+		});
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
 		expect(items[0].json.jobSetId).toBe(job.jobSetId);
 		expect(items[0].json.error).toMatch(expected);
 		expectClearError({ message: items[0].json.error, description: items[0].json.description });
-		expect(requestsTo(env, 'poll')).toHaveLength(3); // retried up to Max Retries (2)
+		// Waited out until the Job Timeout (Max Retries 0 would allow one check), and every check met the fault.
+		const polls = requestsTo(env, 'poll');
+		expect(polls.length).toBeGreaterThan(1);
+		expect(polls.every((r: any) => r.fault !== null)).toBe(true);
 	});
 
 	it('a status answer with an unexpected shape but a known status word is read, not crashed on', async () => {

@@ -158,20 +158,23 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		expect(env.sim.stats().duplicateSubmits).toBe(0);
 	});
 
-	it('status-check retries stop after Max Retries and the item fails with its jobSetId and status', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 503, times: 10 });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 2 } }), {
+	it('status checks that keep failing are retried until the Job Timeout (not Max Retries), then the item fails with its jobSetId and status', async () => {
+		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 503, times: 1000 });
+		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 1, timeout: 1.5 } }), {
 			continueOnFail: true,
 		});
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
-		expect(requestsTo(env, 'poll')).toHaveLength(3); // the first check and 2 retries
+		const polls = requestsTo(env, 'poll');
+		// More than the first check and Max Retries (1): the job's deadline bounds the retries.
+		expect(polls.length).toBeGreaterThan(2);
+		expect(polls.every((r: any) => r.status === 503)).toBe(true);
 		expect(items).toHaveLength(1);
 		expect(items[0].json.jobSetId).toBe(job.jobSetId);
 		expect(items[0].json.httpCode).toBe(503);
 		expect(items[0].json.status).toEqual(expect.any(String));
 		expect(items[0].json.error).toMatch(/server error \(503\)/);
-		expect(String(items[0].json.description)).toContain('Tried 3 times');
+		expect(String(items[0].json.description)).toMatch(/retried for 1\.5 s/);
 	});
 
 	it('a 401 on a status check is not retried: the key will not become valid by asking again', async () => {

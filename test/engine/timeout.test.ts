@@ -105,17 +105,21 @@ describe('every request has a timeout, so a hung connection cannot hold the work
 	});
 
 	it('status checks that always hang end in a timeout error that carries the jobSetId', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'hang', times: 10 });
+		env.sim.enqueueFaults({ endpoint: 'poll', type: 'hang', times: 1000 });
 		const { run, items } = await runInpaint(
 			env,
-			submitParams(env, { options: { ...quick, maxRetries: 1, requestTimeout: 0.3 } }),
+			submitParams(env, { options: { ...quick, timeout: 1.5, requestTimeout: 0.3 } }),
 			{ continueOnFail: true },
 		);
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
 		expect(items[0].json.jobSetId).toBe(job.jobSetId);
 		expect(items[0].json.error).toMatch(/No answer .* within 0\.3 s/);
-		expect(requestsTo(env, 'poll')).toHaveLength(2);
+		expect(items[0].json.description).toMatch(/retried for 1\.5 s.*Job Set ID/);
+		// Retried until the Job Timeout, not Max Retries: every check hung.
+		const polls = requestsTo(env, 'poll');
+		expect(polls.length).toBeGreaterThan(2);
+		expect(polls.every((r: any) => r.fault === 'hang')).toBe(true);
 	});
 
 	it('a result download that never arrives is given up after Request Timeout with a clear error', async () => {
