@@ -12,18 +12,19 @@ export type Verdict =
 /** The rate is cut to this share of the rate that met a 429. */
 const CUT = 0.8;
 /**
- * The cubic's steepness: after a cut the rate climbs back to the rate that met the 429 in
- * cbrt((1 - CUT) / GROWTH) ≈ 2.2 s, stays near it for about two seconds, then probes above it
- * faster and faster (TCP CUBIC's curve, in requests per second).
+ * The cubic's steepness: after a cut the rate climbs back to the limit found in
+ * cbrt((1 - CUT) / GROWTH) ≈ 3.4 s, stays within 2 % of it for about three seconds, then
+ * probes above it faster and faster (TCP CUBIC's curve, in requests per second): a limit that
+ * lifts is left behind about 15 s later.
  */
-const GROWTH = 0.02;
+const GROWTH = 0.005;
 const PLATEAU_S = Math.cbrt((1 - CUT) / GROWTH);
 /** Once the probe is this many times past the old limit, the limit is taken to be gone. */
 const LIFTED = 8;
 /** Never slower than one request every 20 s: a host that answers only 429 is still asked now and then. */
 const MIN_RATE = 0.05;
-/** Successes counted over this window estimate the rate a host allows, on its first 429. */
-const WINDOW_MS = 1000;
+/** The requests a host took over this window estimate the rate it allows, at each 429. */
+const WINDOW_MS = 5000;
 /** Spacing of status checks and downloads to a host that keeps failing: 0.25 s, 0.5 s, … up to 5 s. */
 const FAIL_SPACING_MS = [250, 500, 1000, 2000, 5000];
 
@@ -56,8 +57,11 @@ export class HostPace {
 	/** When the host last took a request (or when the run began): a bound for requests it keeps refusing. */
 	lastAcceptedAt: number;
 
+	private readonly since: number;
+
 	constructor(now: number) {
 		this.lastAcceptedAt = now;
+		this.since = now;
 	}
 
 	/** Requests per second allowed now; Infinity when no limit is known. */
@@ -110,9 +114,12 @@ export class HostPace {
 		}
 		if (pauseMs > 0) this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
 		if (sentAt < this.cutAt) return;
+		// The limit is what the host really let through lately, and never above the rate that met
+		// the 429: a host that refills a burst during a pause is not taken for a faster one.
+		const span = Math.min(WINDOW_MS, Math.max(1000, now - this.since));
+		const taken = (this.accepted.filter((at) => at > now - span).length * 1000) / span;
 		const current = this.rate(now);
-		const seen = this.accepted.filter((at) => at > now - WINDOW_MS).length * (1000 / WINDOW_MS);
-		this.ceiling = Math.max(MIN_RATE, current === Infinity ? Math.max(1, seen) : current);
+		this.ceiling = Math.max(MIN_RATE, Math.min(current, Math.max(1, taken)));
 		this.cutAt = now;
 		// Without a Retry-After, the next request waits one interval of the new rate.
 		this.nextAt = Math.max(this.nextAt, now + 1000 / this.rate(now));

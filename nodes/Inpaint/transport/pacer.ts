@@ -23,6 +23,7 @@ export interface Lease {
 
 interface Ticket {
 	lane: Lane;
+	order: number;
 	deadline: () => number;
 	resolve: (lease: Lease | typeof PAST_DEADLINE) => void;
 	reject: (error: unknown) => void;
@@ -47,6 +48,8 @@ export class Pacer {
 
 	private pumping = false;
 
+	private orders = 0;
+
 	private kick: () => void = () => {};
 
 	private wake: Promise<void> = Promise.resolve();
@@ -63,16 +66,30 @@ export class Pacer {
 		return this.queueOf(host).pace.lastAcceptedAt;
 	}
 
+	/** A place in line: a request tried again with the same order goes before those that came later. */
+	nextOrder(): number {
+		return this.orders++;
+	}
+
 	/**
-	 * Waits for a slot to `host` in `lane`. Resolves PAST_DEADLINE once `deadline()` has come
-	 * (read anew while waiting: it may move), and throws when the execution is cancelled.
+	 * Waits for a slot to `host` in `lane`, in line by `order` (oldest first). Resolves
+	 * PAST_DEADLINE once `deadline()` has come (read anew while waiting: it may move), and
+	 * throws when the execution is cancelled.
 	 */
-	async acquire(host: string, lane: Lane, deadline: () => number): Promise<Lease | typeof PAST_DEADLINE> {
+	async acquire(
+		host: string,
+		lane: Lane,
+		deadline: () => number,
+		order = this.nextOrder(),
+	): Promise<Lease | typeof PAST_DEADLINE> {
 		this.waiter.throwIfCancelled();
-		const queue = this.queueOf(host);
-		const granted = new Promise<Lease | typeof PAST_DEADLINE>((resolve, reject) =>
-			queue[lane].push({ lane, deadline, resolve, reject }),
-		);
+		const line = this.queueOf(host)[lane];
+		const granted = new Promise<Lease | typeof PAST_DEADLINE>((resolve, reject) => {
+			const ticket = { lane, order, deadline, resolve, reject };
+			let at = line.length;
+			while (at > 0 && line[at - 1].order > order) at--;
+			line.splice(at, 0, ticket);
+		});
 		this.kick();
 		if (!this.pumping) void this.pump();
 		return await granted;

@@ -69,6 +69,8 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject 
 			? () => Math.min(firstSentAt + patience, t.pacer.lastAcceptedAt(host) + patience)
 			: (call.deadline ?? (() => Infinity));
 	let limited = false;
+	// A request tried again keeps its place in line, ahead of those that came after it.
+	const order = t.pacer.nextOrder();
 	const request: IHttpRequestOptions = {
 		method: 'POST',
 		url: call.url,
@@ -100,7 +102,7 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject 
 	for (let attempt = 0; ; attempt++) {
 		ctx.retries = attempt;
 		const mayRetry = call.untilDeadline === true || attempt < call.policy.maxRetries;
-		const lease = await t.pacer.acquire(host, lane, deadline);
+		const lease = await t.pacer.acquire(host, lane, deadline, order);
 		if (lease === PAST_DEADLINE) return giveUp();
 		let verdict: Verdict = 'accepted';
 		let pauseMs = 0;
