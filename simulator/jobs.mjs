@@ -99,12 +99,13 @@ export class JobStore {
 	/**
 	 * A poll naming this job arrived (before faults, key, rate limit: whatever its answer).
 	 * @param {unknown} id
+	 * @param {number} arrivedAt its arrival time, as in the request log
 	 */
-	notePollAttempt(id) {
+	notePollAttempt(id, arrivedAt) {
 		const job = typeof id === 'string' ? this.jobs.get(id) : undefined;
 		if (!job) return;
 		job.pollAttempts++;
-		job.firstPollAttemptAt ??= Date.now();
+		job.firstPollAttemptAt ??= arrivedAt;
 	}
 
 	/** @param {string} id */

@@ -66,7 +66,7 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 	const { raw, tooLarge } = await readBody(req);
 	const parsed = raw.length ? parseJson(raw) : null;
 	entry.body = parsed ? ('value' in parsed ? parsed.value : parsed.text) : undefined;
-	if (endpoint === 'poll') ctx.jobs.notePollAttempt(/** @type {any} */ (entry.body)?.job_set_id);
+	if (endpoint === 'poll') ctx.jobs.notePollAttempt(/** @type {any} */ (entry.body)?.job_set_id, entry.time);
 
 	// 1. faults: scripted first, then random
 	let dropAfter = false;
