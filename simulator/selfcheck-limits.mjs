@@ -18,10 +18,10 @@ export async function checkLimitsAndFaults({ sim, check, post }) {
 	});
 
 	await check('outage: 503 for every matching request while it lasts, then consumed', async () => {
-		sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 150 });
+		sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 1000 });
 		const during = [await post('poll', { job_set_id: 'x' }), await post('poll', { job_set_id: 'x' })];
 		assert.deepEqual(during.map((r) => [r.status, r.json.error]), [[503, 'Service temporarily unavailable'], [503, 'Service temporarily unavailable']]);
-		await new Promise((r) => setTimeout(r, 160));
+		await new Promise((r) => setTimeout(r, 1010));
 		assert.equal((await post('poll', { job_set_id: 'x' })).status, 404);
 	});
 
