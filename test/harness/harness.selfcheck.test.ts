@@ -199,12 +199,13 @@ describe('runWorkflow', () => {
 		expect(run.output('After')).toEqual([]);
 	});
 
-	// The fixture node calls /before-sleep, then sleeps 60 s (checking the abort signal), then calls
-	// /after-sleep. The harness waits at most SETTLE_MS for a cancelled engine to wind down: far less
+	// The fixture node calls /before-sleep, then /sleeping (a request n8n does not abort), then
+	// sleeps 60 s checking the abort signal, then calls /after-sleep. Cancelling once /sleeping has
+	// arrived means the cancel is seen by the sleep loop, whatever the machine's speed. The harness waits at most SETTLE_MS for a cancelled engine to wind down: far less
 	// than the sleep, so a settled engine proves the node returned on the signal.
 	const SETTLE_MS = 10_000;
 	const sleeping = { path: '/before-sleep', sleepMs: 60_000 };
-	const sawBeforeSleep = (from: number) => () => seen.slice(from).some((s) => s.url.startsWith('/before-sleep'));
+	const sawSleeping = (from: number) => () => seen.slice(from).some((s) => s.url.startsWith('/sleeping'));
 
 	it('cancels like n8n’s stop button when cancelWhen turns true: the node sees the abort signal and the run reports canceled', async () => {
 		const pkg = await loadPackage(fixtureDir);
@@ -213,7 +214,7 @@ describe('runWorkflow', () => {
 			pkg,
 			workflow: workflow(sleeping),
 			credentials: creds(),
-			cancelWhen: sawBeforeSleep(from),
+			cancelWhen: sawSleeping(from),
 			settleTimeoutMs: SETTLE_MS,
 		});
 		expect(run.status).toBe('canceled');
@@ -224,14 +225,14 @@ describe('runWorkflow', () => {
 		expect(run.logs.some((l) => l.includes('HarnessFixture saw the cancel signal'))).toBe(true);
 		expect(run.output('After')).toEqual([]);
 		// the cancel came after the request the test waited for, and nothing followed it
-		expect(seen.slice(from).map((s) => s.url.split('?')[0])).toEqual(['/before-sleep']);
+		expect(seen.slice(from).map((s) => s.url.split('?')[0])).toEqual(['/before-sleep', '/sleeping']);
 	});
 
 	it('cancels through an AbortSignal too', async () => {
 		const pkg = await loadPackage(fixtureDir);
 		const from = seen.length;
 		const controller = new AbortController();
-		const check = setInterval(() => sawBeforeSleep(from)() && controller.abort(), 5);
+		const check = setInterval(() => sawSleeping(from)() && controller.abort(), 5);
 		try {
 			const run = await runWorkflow({
 				pkg,
