@@ -76,11 +76,8 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 		expect(env.sim.requests()).toEqual([]);
 	});
 
-	// KNOWN DEFECT (found by this test, in transport/apiErrors.ts, not fixed here): the error after
-	// EAI_AGAIN tells the user the submit "was not sent again, because the API may have created the
-	// job", though the lookup failed and nothing was ever sent (a refused connection is exempt, EAI_AGAIN
-	// is not). `it.fails` keeps it visible: it starts failing once the message is fixed.
-	it.fails('EAI_AGAIN on every try: the error does not claim the API may have created the job', async () => {
+	// The lookup failed, so nothing was ever sent: the error must not say the API may have the job.
+	it('EAI_AGAIN on every try: the error does not claim the API may have created the job', async () => {
 		const { error } = await failEveryTry();
 		expect(`${error.message} ${error.description}`).not.toMatch(/not sent again|may have created/i);
 	});

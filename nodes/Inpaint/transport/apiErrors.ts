@@ -2,6 +2,7 @@ import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { Endpoint } from './retryPolicy';
+import { neverSent } from './retryPolicy';
 
 export interface FailureContext {
 	endpoint: Endpoint;
@@ -151,7 +152,7 @@ export function networkError(node: INode, code: string, timeoutMs: number, ctx: 
 	let description = timedOut
 		? 'Raise Options > Request Timeout if the API is slow, or try again later.'
 		: 'Check the base URLs in the Pixazo API credential, and the network or proxy between n8n and the API.';
-	if (ctx.endpoint === 'submit' && code !== 'ECONNREFUSED') description = `${SUBMIT_NOT_RESENT} ${description}`;
+	if (ctx.endpoint === 'submit' && !neverSent(code)) description = `${SUBMIT_NOT_RESENT} ${description}`;
 	const details: JsonObject = { networkCode: code, endpoint: ctx.endpoint };
 	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
 	return new NodeApiError(node, details, {
