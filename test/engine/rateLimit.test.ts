@@ -163,7 +163,7 @@ describe('outages are waited out within each job\'s timeout', () => {
 			const job = jobs.find((j: any) => j.jobSetId === item.json.jobSetId);
 			expect(job, `item ${index} carries its job`).toBeDefined();
 			expect(item.json.error).toMatch(/503/);
-			expect(item.json.description).toMatch(new RegExp(`retried for ${timeout} s.*${job.jobSetId}`));
+			expect(item.json.description).toMatch(new RegExp(`retried for ${timeout} s.*${job!.jobSetId}`));
 		}
 		// Not before the timeout: the run ended no earlier than the first job's timeout.
 		const firstCreated = Math.min(...jobs.map((j: any) => j.createdAt));

@@ -45,6 +45,11 @@ function asNodeError(fx: IExecuteFunctions, error: unknown, itemIndex: number): 
 	});
 }
 
+function withoutRaw(json: IDataObject): IDataObject {
+	const { raw: _raw, ...rest } = json;
+	return rest;
+}
+
 function httpCodeOf(error: NodeError): number | null {
 	const code = error instanceof NodeApiError ? Number(error.httpCode) : NaN;
 	return Number.isFinite(code) && code > 0 ? code : null;
@@ -64,6 +69,9 @@ export async function runBatch(
 	secret: string,
 ): Promise<INodeExecutionData[]> {
 	const continueOnFail = fx.continueOnFail();
+	// Run as an AI Agent tool (n8n names the node type "…Tool"), each item's JSON is what the model
+	// reads: the API's raw answer only repeats the URLs, at the cost of the model's context.
+	const forModel = fx.getNode().type.endsWith('Tool');
 	const batch = new Batch();
 	const results = new Map<number, ItemResult>();
 	const failures = new Map<number, NodeError>(early);
@@ -116,7 +124,7 @@ export async function runBatch(
 			continue;
 		}
 		const result = results.get(itemIndex) as ItemResult;
-		const item: INodeExecutionData = { json: redact(result.json, secret), pairedItem };
+		const item: INodeExecutionData = { json: redact(forModel ? withoutRaw(result.json) : result.json, secret), pairedItem };
 		if (result.binary && Object.keys(result.binary).length > 0) item.binary = result.binary;
 		out.push(item);
 	}
