@@ -46,8 +46,7 @@ function asNodeError(fx: IExecuteFunctions, error: unknown, itemIndex: number): 
 }
 
 function withoutRaw(json: IDataObject): IDataObject {
-	const { raw: _raw, ...rest } = json;
-	return rest;
+	return Object.fromEntries(Object.entries(json).filter(([key]) => key !== 'raw'));
 }
 
 function httpCodeOf(error: NodeError): number | null {
