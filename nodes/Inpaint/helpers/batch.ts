@@ -45,6 +45,15 @@ function asNodeError(fx: IExecuteFunctions, error: unknown, itemIndex: number): 
 	});
 }
 
+/**
+ * Whether n8n runs the node as an AI Agent tool: as its generated "…Tool" node type (n8n 1.x and
+ * 2.x, the Agent's engine requests), or as a sub-node tool, where n8n 2.x answers isToolExecution().
+ */
+function runsAsTool(fx: IExecuteFunctions): boolean {
+	const isToolExecution = (fx as { isToolExecution?: () => boolean }).isToolExecution;
+	return fx.getNode().type.endsWith('Tool') || isToolExecution?.call(fx) === true;
+}
+
 function withoutRaw(json: IDataObject): IDataObject {
 	return Object.fromEntries(Object.entries(json).filter(([key]) => key !== 'raw'));
 }
@@ -68,9 +77,9 @@ export async function runBatch(
 	secret: string,
 ): Promise<INodeExecutionData[]> {
 	const continueOnFail = fx.continueOnFail();
-	// Run as an AI Agent tool (n8n names the node type "…Tool"), each item's JSON is what the model
-	// reads: the API's raw answer only repeats the URLs, at the cost of the model's context.
-	const forModel = fx.getNode().type.endsWith('Tool');
+	// Run as an AI Agent tool, each item's JSON is what the model reads: the API's raw answer only
+	// repeats the URLs, at the cost of the model's context.
+	const forModel = runsAsTool(fx);
 	const batch = new Batch();
 	const results = new Map<number, ItemResult>();
 	const failures = new Map<number, NodeError>(early);
