@@ -2,7 +2,7 @@
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { closedPort, fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { closedPort, fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const noRetry = { ...fast, maxRetries: 0 };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { testCredential } from '../harness/engine.mjs';
-import type { Env } from './env';
-import { useEnv } from './env';
+import type { Env } from './env.mts';
+import { useEnv } from './env.mts';
 
 function expectNoGeneration(env: Env) {
 	const stats = env.sim.stats();
