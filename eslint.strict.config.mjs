@@ -35,7 +35,7 @@ export default [
 		...js.configs.recommended,
 		languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },
 	},
-	{ files: ['gulpfile.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } } },
+	{ files: ['gulpfile.js', '.prettierrc.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } } },
 	{
 		files: shipped,
 		rules: { '@typescript-eslint/no-explicit-any': 'error' },
