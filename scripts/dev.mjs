@@ -14,6 +14,8 @@
 //
 // npm run dev -- --check   starts it all, runs the dog → lion example through the editor's REST
 //                          API, proves the hot reload, prints the result, stops, exits 0 or 1.
+// npm run dev -- --check --screenshots   also saves docs/images/dev-editor.png (that run in the
+//                          editor) and agent-tool-*.png (Debian's Chromium, as npm run screenshots).
 // npm run dev -- --port 5678   a fixed editor port (default: a free one).
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +31,7 @@ import { simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 
 const args = process.argv.slice(2);
 const CHECK = args.includes('--check');
+const SCREENSHOTS = args.includes('--screenshots');
 const portArg = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : undefined;
 const EXAMPLES = join(ROOT, 'examples');
 const DOG_TO_LION = 'Inpaint: dog to lion';
@@ -178,6 +181,15 @@ try {
 		utimesSync(nodeFile, new Date(), new Date());
 		check(await hotReloadSeen(server, since), 'n8n did not reload the package after its files changed', server.child.output.slice(since, since + 3000));
 		say(`hot reload: n8n reloaded ${PACKAGE_NAME} after its dist/ changed`);
+		if (SCREENSHOTS) {
+			const { devScreenshots } = await import('../test/e2e/dev-screenshots.mjs');
+			const agent = created.find((w) => w.nodes.some((n) => n.type === `${PACKAGE_NAME}.inpaintTool`));
+			await devScreenshots(server, {
+				executionPath: `/workflow/${dog.id}/executions/${execution.id}`,
+				agentWorkflowId: agent.id,
+				toolNodeName: agent.nodes.find((n) => n.type === `${PACKAGE_NAME}.inpaintTool`).name,
+			});
+		}
 		say('CHECK PASSED');
 	} else {
 		server.child.stdout.on('data', (text) => {
