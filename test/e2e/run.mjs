@@ -48,8 +48,14 @@ async function runLine(line, packed, sim, fakeModel, node24, sqlite3) {
 	const n8nVersion = (await runOk('node', [n8n.bin, '--version'], { env: n8n.env })).stdout.trim().split('\n').pop();
 	report(`n8n ${n8nVersion} on Node ${versions.stdout}`);
 	const ctx = { n8n, tarball: packed.tarball, sim, fakeModel, workDir, report };
-	await cliRuns(ctx);
-	if (line === '2') await serverChecks(ctx);
+	try {
+		await cliRuns(ctx);
+		if (line === '2') await serverChecks(ctx);
+	} finally {
+		// n8n start copies its editor (about 700 .js files) into <user folder>/.cache/n8n/public:
+		// removed, so that `n8n-node lint` (eslint . with node-cli's fixed config) need not parse it.
+		rmSync(join(workDir, 'cli-user', '.cache'), { recursive: true, force: true });
+	}
 }
 
 let sim;
