@@ -79,7 +79,9 @@ describe('example workflows', () => {
 			}
 			for (const [from, outputs] of Object.entries(workflow.connections)) {
 				expect(names.has(from)).toBe(true);
-				for (const output of Object.values(outputs).flat()) for (const link of output) expect(names.has(link.node)).toBe(true);
+				for (const output of Object.values(outputs as Record<string, { node: string }[][]>).flat()) {
+					for (const link of output) expect(names.has(link.node)).toBe(true);
+				}
 			}
 			const description = pkg.nodeTypes.getByNameAndVersion(INPAINT, 1).description;
 			const topLevel = new Set(description.properties.map((p: { name: string }) => p.name));
