@@ -20,7 +20,7 @@ export default defineConfig({
 		alias: [{ find: /^n8n-workflow$/, replacement: workflowPath }],
 	},
 	test: {
-		include: ['test/**/*.test.ts'],
+		include: ['test/**/*.test.mts'],
 		exclude: ['test/compat/**', 'test/e2e/**', 'node_modules/**'],
 		testTimeout: 60_000,
 		hookTimeout: 60_000,

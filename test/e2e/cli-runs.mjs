@@ -1,9 +1,10 @@
 // The `n8n execute` runs of one line: the package installed as a community package in a fresh
 // user folder, credentials and workflows imported, every workflow executed and its JSON checked;
 // then the failing runs (wrong key, API unreachable). Returns what was checked.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { EXPECT_NO_RAW_FOR_MODEL, agentWorkflow, assertAgentRun, modelName, openAiCredential } from './agent-run.mjs';
 import { installCommunityPackage } from './install.mjs';
 import { NODE_TYPE, check, freePort, seconds, step } from './lib.mjs';
 import { N8nCli, nodeItems, nodeRuns } from './n8n.mjs';
@@ -50,7 +51,7 @@ function assertFailed(label, execution, message, keys) {
 const exitOf = (e) => (e.code === null ? `killed by ${e.signal} while exiting` : `exit ${e.code}`);
 const errorMessage = (execution) => execution.result?.data?.resultData?.error?.message ?? '(no error in the run JSON)';
 
-export async function cliRuns({ n8n, tarball, sim, workDir, report }) {
+export async function cliRuns({ n8n, tarball, sim, fakeModel, workDir, report }) {
 	const userFolder = join(workDir, 'cli-user');
 	const filesDir = join(workDir, 'files');
 	const keys = [sim.key, WRONG_KEY];
@@ -61,10 +62,10 @@ export async function cliRuns({ n8n, tarball, sim, workDir, report }) {
 	);
 	report(`community package ${pkg.version} in ${pkg.installedDir}`);
 	const cli = new N8nCli(n8n, userFolder, filesDir);
-	const workflows = cliWorkflows(filesDir);
+	const workflows = { ...cliWorkflows(filesDir), agent: agentWorkflow(sim, modelName(n8n)) };
 
-	await step(`${n8n.name}: n8n import:credentials (right key, wrong key, unreachable API)`, () =>
-		cli.importCredentials(credentials(sim, closedPort)),
+	await step(`${n8n.name}: n8n import:credentials (right key, wrong key, unreachable API, fake OpenAI model)`, () =>
+		cli.importCredentials([...credentials(sim, closedPort), openAiCredential(fakeModel)]),
 	);
 	await step(`${n8n.name}: n8n import:workflow (${Object.keys(workflows).length} workflows)`, () =>
 		cli.importWorkflows(Object.values(workflows)),
@@ -114,6 +115,13 @@ export async function cliRuns({ n8n, tarball, sim, workDir, report }) {
 		const [done] = nodeItems(e.result, 'Use the images');
 		check(done?.json.status === 'succeeded' && done.json.imageUrl?.startsWith(sim.url), 'loop: no finished job reached "Use the images"', done?.json);
 		return `Get Results ran ${polls}× until ${done.json.jobSetId} succeeded`;
+	});
+
+	await execute('agent', `AI Agent example, fake OpenAI model${EXPECT_NO_RAW_FOR_MODEL ? ', no raw for the model' : ''}`, (e) => {
+		const requests = fakeModel.requests().filter((r) => r.model === modelName(n8n));
+		writeFileSync(join(workDir, 'agent-model-requests.json'), JSON.stringify(requests, null, 2)); // what the model was sent, to read after a run
+		const description = workflows.agent.nodes.find((n) => n.parameters.toolDescription).parameters.toolDescription;
+		return assertAgentRun(e, requests, sim, description);
 	});
 
 	await execute('wrongKey', 'wrong key must fail', (e) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { startSimulator } from '../../simulator/server.mjs';
 import { cliRuns } from './cli-runs.mjs';
+import { startFakeOpenAi } from './fake-openai.mjs';
 import { ensureBuilt, ensureN8n, ensureNode24, ensureSqlite3, n8nCached, packPackage, updateLockfile } from './install.mjs';
 import { CACHE, LINES, killAllChildren, runOk, say, seconds, step, timings } from './lib.mjs';
 import { serverChecks } from './server-checks.mjs';
@@ -33,7 +34,7 @@ const t0 = Date.now();
 const reports = [];
 
 /** Everything for one line: install (or reuse) n8n, then the CLI runs, then on 2.x the server checks. */
-async function runLine(line, packed, sim, node24, sqlite3) {
+async function runLine(line, packed, sim, fakeModel, node24, sqlite3) {
 	const { name } = LINES[line];
 	const report = (text) => {
 		reports.push(`${name}: ${text}`);
@@ -46,12 +47,19 @@ async function runLine(line, packed, sim, node24, sqlite3) {
 	const versions = await runOk('node', ['-e', 'process.stdout.write(process.version)'], { env: n8n.env });
 	const n8nVersion = (await runOk('node', [n8n.bin, '--version'], { env: n8n.env })).stdout.trim().split('\n').pop();
 	report(`n8n ${n8nVersion} on Node ${versions.stdout}`);
-	const ctx = { n8n, tarball: packed.tarball, sim, workDir, report };
-	await cliRuns(ctx);
-	if (line === '2') await serverChecks(ctx);
+	const ctx = { n8n, tarball: packed.tarball, sim, fakeModel, workDir, report };
+	try {
+		await cliRuns(ctx);
+		if (line === '2') await serverChecks(ctx);
+	} finally {
+		// n8n start copies its editor (about 700 .js files) into <user folder>/.cache/n8n/public:
+		// removed, so that `n8n-node lint` (eslint . with node-cli's fixed config) need not parse it.
+		rmSync(join(workDir, 'cli-user', '.cache'), { recursive: true, force: true });
+	}
 }
 
 let sim;
+let fakeModel;
 const failures = [];
 try {
 	say(`end-to-end tests on ${lines.map((l) => `${LINES[l].name} (n8n@${LINES[l].version})`).join(' and ')}`);
@@ -60,17 +68,20 @@ try {
 	say(`  ${packed.tarball} (${packed.files.length} files, ${packed.size} bytes)`);
 	sim = await step('start the API simulator', () => startSimulator({ jobMs: 800 }));
 	say(`  ${sim.url} (submit ${sim.submitBaseUrl}, poll ${sim.pollBaseUrl})`);
+	fakeModel = await step('start the fake OpenAI-compatible model', () => startFakeOpenAi());
+	say(`  ${fakeModel.baseUrl}/chat/completions`);
 
 	// Started now, awaited where needed: Node 24, and sqlite3 built while n8n downloads.
 	const node24 = lines.some((l) => LINES[l].node24) ? step('install Node 24 for n8n 2.x (reused when cached)', ensureNode24) : null;
 	const sqlite3 = lines.every(n8nCached) ? null : step('build sqlite3 from source for the n8n installs (reused when cached)', ensureSqlite3);
 	sqlite3?.catch(() => {}); // reported by the lines that wait for it
-	const outcomes = await Promise.allSettled(lines.map((line) => runLine(line, packed, sim, node24, sqlite3)));
+	const outcomes = await Promise.allSettled(lines.map((line) => runLine(line, packed, sim, fakeModel, node24, sqlite3)));
 	outcomes.forEach((o, i) => o.status === 'rejected' && failures.push([LINES[lines[i]].name, o.reason]));
 } catch (error) {
 	failures.push(['setup', error]);
 } finally {
 	await sim?.close();
+	await fakeModel?.close();
 	killAllChildren();
 }
 

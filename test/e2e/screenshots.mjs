@@ -152,6 +152,7 @@ async function main() {
 		if (server) await step(`stop n8n (pid ${server.child.pid})`, server.stop);
 		await sim.close();
 		killAllChildren();
+		rmSync(join(userFolder, '.cache'), { recursive: true, force: true }); // n8n's editor copy: n8n-node lint need not parse it
 	}
 }
 

@@ -46,8 +46,8 @@ async function waitForReady(server, base, timeoutMs) {
 }
 
 /** Starts `n8n start` for `userFolder` and waits until it is ready: { child, base, rest, stop }. */
-export async function startServer(n8n, userFolder, filesDir) {
-	const port = await freePort();
+export async function startServer(n8n, userFolder, filesDir, { port: fixedPort } = {}) {
+	const port = fixedPort ?? (await freePort());
 	const base = `http://127.0.0.1:${port}`;
 	const env = n8nEnv(n8n, userFolder, filesDir, {
 		N8N_PORT: String(port),

@@ -43,7 +43,7 @@ function swapNode(workflow, name, replacement) {
 }
 
 /** Replaces a trigger node by a manual trigger (n8n execute starts workflows from one). */
-function manualStart(workflow, triggerName) {
+export function manualStart(workflow, triggerName) {
 	const at = workflow.nodes.findIndex((n) => n.name === triggerName);
 	const trigger = manualTrigger(workflow.nodes[at].id);
 	workflow.nodes[at] = { ...trigger, position: workflow.nodes[at].position };

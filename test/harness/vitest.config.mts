@@ -18,7 +18,7 @@ export default defineConfig({
 		alias: [{ find: /^n8n-workflow$/, replacement: require.resolve('n8n-workflow') }],
 	},
 	test: {
-		include: ['test/harness/**/*.test.ts'],
+		include: ['test/harness/**/*.test.mts'],
 		environment: 'node',
 		testTimeout: 30_000,
 		hookTimeout: 30_000,

@@ -3,7 +3,7 @@
 // The simulator faults GET /results/… (endpoint 'results').
 import { describe, expect, it } from 'vitest';
 
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 2, downloadImages: true };
 

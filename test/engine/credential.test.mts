@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { n8nCoreVersion, testCredential } from '../harness/engine.mjs';
-import type { Env } from './env';
-import { fast, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
 
 const VENDOR_SUBMIT_BASE = 'https://gateway-stable-diffusion-v1-5-inpainting.appypie.workers.dev';
 const VENDOR_POLL_BASE = 'https://gateway.pixazo.ai/ai-model-api-polling';

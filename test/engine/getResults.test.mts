@@ -2,8 +2,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { runWorkflow } from '../harness/engine.mjs';
-import type { Env, Item } from './env';
-import { NODE_TYPE, fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import type { Env, Item } from './env.mts';
+import { NODE_TYPE, fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 /** Trigger → Inpaint (Submit, no wait) → Get Results (default Job Set ID expression). */
 function chainWorkflow(submit: Record<string, unknown>, getResults: Record<string, unknown>) {

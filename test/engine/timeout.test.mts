@@ -2,7 +2,7 @@
 // request has its own timeout so a hung connection cannot hold the worker.
 import { describe, expect, it } from 'vitest';
 
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const quick = { pollInterval: 0.2, retryDelay: 0.1, maxRetries: 2 };
 const SLOW = 'Change to a lion [sim:ms=60000]';

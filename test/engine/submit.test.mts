@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const KEY_HEADER = 'ocp-apim-subscription-key';
 

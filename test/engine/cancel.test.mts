@@ -10,8 +10,8 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { runWorkflow } from '../harness/engine.mjs';
-import type { Env } from './env';
-import { inpaintWorkflow, NODE_NAME, requestsTo, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { inpaintWorkflow, NODE_NAME, requestsTo, submitParams, useEnv } from './env.mts';
 
 /**
  * How long the harness lets a cancelled engine wind down before giving up on it: far shorter

@@ -1,7 +1,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 /** n8n's own Retry On Fail, as the node's Settings tab stores it (no pause between tries). */
 const retryOnFail = { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 };

@@ -3,8 +3,8 @@
 // every request to that host. Proved from the simulator's request log, never from wall-clock limits.
 import { describe, expect, it } from 'vitest';
 
-import type { Env, InpaintRun } from './env';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import type { Env, InpaintRun } from './env.mts';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const TOLERANCE_MS = 5;
 /** Requests the node had already sent when it learned of a 429 arrive within this time after it. */

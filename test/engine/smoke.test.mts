@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { fast, runInpaint, submitParams, useEnv } from './env';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
 
 describe('smoke', () => {
 	const env = useEnv();

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { closedPort, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { closedPort, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 /** Small delays so retries stay fast; explicit retry budget so the tests do not follow defaults. */
 const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 3 };

@@ -7,7 +7,7 @@ import dns from 'node:dns';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const FLAKY_HOST = 'pixazo-dns-flaky.test';
 

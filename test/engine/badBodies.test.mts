@@ -2,7 +2,7 @@
 // become clear errors that carry the jobSetId and the API's reason, never a JavaScript TypeError.
 import { describe, expect, it } from 'vitest';
 
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 2 };
 const REASON = 'The model could not process this image';

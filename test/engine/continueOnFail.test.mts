@@ -1,8 +1,8 @@
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { fast, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
 
 function jobFor(env: Env, prompt: string) {
 	return env.sim.stats().jobs.find((j: any) => j.prompt === prompt);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { fast, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -2,8 +2,8 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import type { InpaintRun } from './env';
-import { closedPort, fast, runInpaint, submitParams, useEnv } from './env';
+import type { InpaintRun } from './env.mts';
+import { closedPort, fast, runInpaint, submitParams, useEnv } from './env.mts';
 
 const SECRET = 'sk-test-SECRET-123456789';
 

@@ -2,6 +2,8 @@
 // Inpaint node in it runs through n8n's engine against the simulator. The other nodes (S3,
 // Telegram, Wait, If, Schedule) stay in the files; the test stands in pass-through nodes for them,
 // except the If, whose stand-in evaluates its conditions (so the wait loop really loops).
+// The AI Agent example's Inpaint runs as a tool, called by n8n's LangChain nodes: npm run e2e
+// runs it in the n8n application against a fake model; here its parameters are checked.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -16,6 +18,10 @@ const packageDir = process.env.PIXAZO_PACKAGE_DIR ?? root;
 const examplesDir = join(root, 'examples');
 const files = readdirSync(examplesDir).filter((f) => f.endsWith('.workflow.json'));
 const INPAINT = 'n8n-nodes-pixazo-inpaint.inpaint';
+const INPAINT_TOOL = `${INPAINT}Tool`;
+/** Parameters n8n adds to a node's tool variant (its description for the model). */
+const TOOL_PARAMETERS = ['descriptionType', 'toolDescription'];
+const usesAgent = (file: string) => load(file).nodes.some((n) => n.type.startsWith('@n8n/n8n-nodes-langchain.'));
 const STUBS = [
 	'n8n-nodes-base.wait',
 	'n8n-nodes-base.if',
@@ -57,6 +63,7 @@ describe('example workflows', () => {
 				'long-jobs-wait-loop.workflow.json',
 				'inpaint-to-s3.workflow.json',
 				'inpaint-to-telegram.workflow.json',
+				'ai-agent-inpaint-tool.workflow.json',
 			]),
 		);
 	});
@@ -73,15 +80,20 @@ describe('example workflows', () => {
 			}
 			for (const [from, outputs] of Object.entries(workflow.connections)) {
 				expect(names.has(from)).toBe(true);
-				for (const output of outputs.main) for (const link of output) expect(names.has(link.node)).toBe(true);
+				for (const output of Object.values(outputs as Record<string, { node: string }[][]>).flat()) {
+					for (const link of output) expect(names.has(link.node)).toBe(true);
+				}
 			}
 			const description = pkg.nodeTypes.getByNameAndVersion(INPAINT, 1).description;
 			const topLevel = new Set(description.properties.map((p: { name: string }) => p.name));
 			const collection = (name: string) =>
 				new Set(description.properties.find((p: { name: string }) => p.name === name)?.options?.map((o: { name: string }) => o.name));
-			for (const node of workflow.nodes.filter((n) => n.type === INPAINT)) {
+			for (const node of workflow.nodes.filter((n) => n.type === INPAINT || n.type === INPAINT_TOOL)) {
 				expect(node.credentials?.pixazoApi).toBeDefined();
-				for (const key of Object.keys(node.parameters)) expect(topLevel, `${node.name}.${key}`).toContain(key);
+				for (const key of Object.keys(node.parameters)) {
+					if (node.type === INPAINT_TOOL && TOOL_PARAMETERS.includes(key)) continue;
+					expect(topLevel, `${node.name}.${key}`).toContain(key);
+				}
 				for (const key of Object.keys(node.parameters.options ?? {})) expect(collection('options')).toContain(key);
 				for (const key of Object.keys(node.parameters.additionalFields ?? {})) {
 					expect(collection('additionalFields')).toContain(key);
@@ -89,7 +101,7 @@ describe('example workflows', () => {
 			}
 		});
 
-		it('runs every Inpaint node through the engine against the simulator', async () => {
+		it.skipIf(usesAgent(file))('runs every Inpaint node through the engine against the simulator', async () => {
 			const workflow = load(file);
 			const run = await runWorkflow({
 				pkg,
@@ -127,6 +139,20 @@ describe('example workflows', () => {
 				expect(received?.[0]?.items?.[0]?.binary?.data?.mimeType, node.name).toBe('image/png');
 			}
 		});
+	});
+
+	it('the AI Agent example: Chat Trigger → AI Agent with a chat model and the Inpaint tool, fed by the model ($fromAI)', () => {
+		const workflow = load('ai-agent-inpaint-tool.workflow.json');
+		const tool = workflow.nodes.find((n) => n.type === INPAINT_TOOL)!;
+		expect(tool.parameters.prompt).toMatch(/^=\{\{ \$fromAI\('prompt', /);
+		expect(tool.parameters.imageUrl).toMatch(/^=\{\{ \$fromAI\('imageUrl', /);
+		expect(tool.parameters.descriptionType).toBe('manual');
+		expect(tool.parameters.toolDescription.length).toBeGreaterThan(100);
+		const agent = workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.agent')!;
+		const into = (type: string) => Object.values(workflow.connections).flatMap((c) => (c[type] ?? []).flat()).map((l: any) => l.node);
+		expect(into('ai_tool')).toEqual([agent.name]);
+		expect(into('ai_languageModel')).toEqual([agent.name]);
+		expect(workflow.connections[workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.chatTrigger')!.name].main[0][0].node).toBe(agent.name);
 	});
 
 	it('loops Get Results → If → Wait until the job is done, chaining the Job Set ID by the default expression', async () => {

@@ -1,8 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { fast, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
 
 function expectNothingSent(env: Env) {
 	const { requests, jobsCreated } = env.sim.stats();

@@ -2,7 +2,7 @@
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { closedPort, fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { closedPort, fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 // Status checks of an accepted job, and submits refused with 429, are retried until the Job
 // Timeout (Max Retries does not bound them): a short one ends these runs with the API's error.
