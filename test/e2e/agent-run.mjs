@@ -17,10 +17,9 @@ const MESSAGE_NODE = 'Chat message';
 
 /**
  * What a model should read: the URLs and the job, not `raw` (the API's last answer, which repeats
- * them). The node leaves `raw` out when it runs as a tool once the node change is made; until
- * then this stays false and the run only reports whether `raw` reached the model.
+ * them). The node leaves `raw` out when it runs as a tool, and the run checks it.
  */
-export const EXPECT_NO_RAW_FOR_MODEL = false;
+export const EXPECT_NO_RAW_FOR_MODEL = true;
 
 /** The OpenAI credential of the e2e: the fake model's base URL and a made-up key. */
 export const openAiCredential = (fakeModel) => ({

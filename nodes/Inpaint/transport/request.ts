@@ -1,6 +1,11 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
-import type { NodeApiError } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type IN8nHttpFullResponse,
+	type NodeApiError,
+} from 'n8n-workflow';
 
 import type { FailureContext } from './apiErrors';
 import { badBodyError, httpError, networkError, redirectError, submitGaveUpError } from './apiErrors';
