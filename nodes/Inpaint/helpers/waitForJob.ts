@@ -68,9 +68,11 @@ export async function waitForJob(
 		if (left <= 0 || shouldStop()) return { snapshot, timedOut: left <= 0 };
 		await t.waiter.wait(Math.min(target.options.pollIntervalMs, left));
 		if (shouldStop()) return { snapshot, timedOut: false };
-		lastProblem = undefined;
+		// The last failure stands until a check is answered: a deadline that comes while the next
+		// try waits for its slot still ends with the API's error.
 		const next = await pollOnce(t, target, deadline, (problem) => (lastProblem = problem));
 		if (next === null) return { snapshot, timedOut: true, lastProblem };
+		lastProblem = undefined;
 		snapshot = next;
 	}
 	return { snapshot, timedOut: false };
