@@ -22,7 +22,7 @@ function longJobs(timeouts: number[]) {
 	return timeouts.map((timeout, n) => ({ json: { prompt: `Change to lion number ${n} [sim:ms=60000]`, timeout } }));
 }
 
-function jobOfItem(env: Env, n: number) {
+function jobOfItem(env: Env, n: number): any {
 	return env.sim.stats().jobs.find((j: any) => j.prompt.startsWith(`Change to lion number ${n} `));
 }
 
@@ -111,7 +111,7 @@ describe('a request waiting for a free slot gives up at its deadline', () => {
 		// the time two checks take, so the third job's check, still queued at its deadline, is never
 		// sent. A queue without deadlines would send every queued check in turn.
 		expect(jobs[2].createdAt - jobs[0].createdAt, 'set-up: the three jobs were accepted within 1 s').toBeLessThan(1000);
-		const polls = requestsTo(env, 'poll');
+		const polls = requestsTo(env, 'poll') as any[];
 		const perJob = new Map<string, number>();
 		for (const r of polls) perJob.set(r.body.job_set_id, (perJob.get(r.body.job_set_id) ?? 0) + 1);
 		for (const count of perJob.values()) expect(count).toBe(1);
@@ -135,7 +135,7 @@ describe('a download body that stops arriving fails after the Request Timeout', 
 		expect(requestsTo(env, 'results').map((r: any) => r.fault)).toEqual(['stall']);
 		await expectClosedByNode(() => requestsTo(env, 'results')[0]);
 		// Not before the Request Timeout had passed without data (the headers came at once).
-		const stalled = requestsTo(env, 'results')[0];
+		const stalled = requestsTo(env, 'results')[0] as any;
 		expect(stalled.doneAt - stalled.time).toBeGreaterThanOrEqual(1000);
 	});
 

@@ -45,7 +45,7 @@ describe('a failed run sends no further submit', () => {
 			env.sim.enqueueFaults(arrived === 1 ? { endpoint: 'submit', type: 'status', status: 400 } : { endpoint: 'submit', type: 'delay', ms: 3000 });
 		});
 		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 10 }), { items: items(30) });
-		const submits = requestsTo(env, 'submit');
+		const submits = requestsTo(env, 'submit') as any[];
 		const failed = submits.find((r: any) => r.status === 400);
 		const held = submits.filter((r: any) => r !== failed);
 
