@@ -72,12 +72,16 @@ type Stream = BinarySource & {
 const STALLED = 'ESTALLED';
 
 /**
- * Ends a download whose body stops arriving for `idleMs`: n8n's request timeout covers only the
- * wait for the headers. Progress is read from the socket, so the stream itself is left to n8n.
+ * Ends a download whose body stops arriving for `idleMs`, for a request whose timeout would cover
+ * only the wait for the headers. Progress is read from the socket, so the stream itself is left to n8n.
  */
 async function watchBody(t: Transport, stream: Stream, idleMs: number, done: () => boolean): Promise<void> {
 	const progress = () => stream.socket?.bytesRead;
 	let seen = progress();
+	// No socket to read progress from (axios 1.18 hands n8n its own stream, which has none): this
+	// watch would end a body that is still arriving once idleMs had passed in all. The request's
+	// timeout, the socket's idle timeout, is left to end a stalled body (test/engine/boundedWaits).
+	if (seen === undefined) return;
 	let since = Date.now();
 	while (!done() && !stream.readableEnded && !stream.destroyed) {
 		await t.waiter.wait(Math.min(200, idleMs));
