@@ -71,6 +71,9 @@ type Stream = BinarySource & {
 /** Raised into a download whose body stopped arriving. */
 const STALLED = 'ESTALLED';
 
+/** How n8n reports a socket's idle timeout during a body. */
+const IDLE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'TIMEOUT', 'ERR_CANCELED']);
+
 /**
  * Ends a download whose body stops arriving for `idleMs`, for a request whose timeout would cover
  * only the wait for the headers. Progress is read from the socket, so the stream itself is left to n8n.
@@ -172,6 +175,7 @@ export async function downloadImages(
 			const lease = await t.pacer.acquire(url.host, 'check', () => Infinity);
 			if (lease === PAST_DEADLINE) return; // never: downloads wait without a deadline
 			let stream: Stream | undefined;
+			let bodyFrom: number | undefined;
 			try {
 				const response = (await t.fx.helpers.httpRequest(request)) as IN8nHttpFullResponse;
 				stream = response.body as Stream;
@@ -185,6 +189,7 @@ export async function downloadImages(
 					const body = stream;
 					const watching = watchBody(t, body, options.requestTimeoutMs, () => finished);
 					const mimeType = mimeTypeFor(response.headers?.['content-type'], extension);
+					bodyFrom = Date.now();
 					try {
 						files[index] = await t.fx.helpers.prepareBinaryData(body, fileName, mimeType);
 					} finally {
@@ -197,7 +202,11 @@ export async function downloadImages(
 				// A cancelled execution, or a sibling that failed, aborts the request: stop here.
 				t.waiter.throwIfCancelled();
 				if (siblings.signal.aborted) return;
-				failure = { code: networkCodeOf(error) ?? (stream?.destroyed ? STALLED : 'ECONNRESET') };
+				const code = networkCodeOf(error) ?? (stream?.destroyed ? STALLED : 'ECONNRESET');
+				// n8n's request timeout is the socket's idle timeout: a body that broke off once that long had
+				// passed since the headers came is one that stopped arriving (n8n reports it as a reset).
+				const idle = bodyFrom !== undefined && Date.now() - bodyFrom >= options.requestTimeoutMs && IDLE_CODES.has(code);
+				failure = { code: idle ? STALLED : code };
 			} finally {
 				if (stream) open.delete(stream);
 				const status = failure?.status;

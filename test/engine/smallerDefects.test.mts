@@ -4,7 +4,7 @@
 // Timeout from its own start.
 import { describe, expect, it } from 'vitest';
 
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 const fast = { pollInterval: 0.1, retryDelay: 0.1 };
 

@@ -4,8 +4,8 @@
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 function items(count: number) {
 	return Array.from({ length: count }, (_, n) => ({ json: { prompt: `Change to lion number ${n}` } }));

@@ -5,8 +5,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env';
+import type { Env } from './env.mts';
+import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 /** Each number option's label and range, as the editor shows them (written out: a change shows here). */
 const RANGES = [

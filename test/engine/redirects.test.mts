@@ -7,7 +7,7 @@ import { NodeApiError } from 'n8n-workflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { EAVESDROPPER_ANSWER, startEavesdropper } from '../harness/eavesdropper.mjs';
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env';
+import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 type Spy = Awaited<ReturnType<typeof startEavesdropper>>;
 
