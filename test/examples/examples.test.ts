@@ -1,6 +1,7 @@
 // Every example workflow is a real n8n workflow file (it imports into n8n as it is); here every
 // Inpaint node in it runs through n8n's engine against the simulator. The other nodes (S3,
-// Telegram, Wait, If, Schedule) stay in the files; the test stands in pass-through nodes for them.
+// Telegram, Wait, If, Schedule, Webhook, sticky notes) stay in the files; the test stands in
+// pass-through nodes for them.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,6 +22,8 @@ const STUBS = [
 	'n8n-nodes-base.awsS3',
 	'n8n-nodes-base.telegram',
 	'n8n-nodes-base.scheduleTrigger',
+	'n8n-nodes-base.webhook',
+	'n8n-nodes-base.stickyNote',
 ];
 
 type WorkflowNode = {
@@ -49,13 +52,14 @@ describe('example workflows', () => {
 		await disposeHarness();
 	});
 
-	it('includes dog → lion, a wait loop, a storage upload and a messaging post', () => {
+	it('includes dog → lion, a wait loop, a storage upload, a messaging post and the crash-safe queue-mode pattern', () => {
 		expect(files).toEqual(
 			expect.arrayContaining([
 				'inpaint-dog-to-lion.workflow.json',
 				'long-jobs-wait-loop.workflow.json',
 				'inpaint-to-s3.workflow.json',
 				'inpaint-to-telegram.workflow.json',
+				'queue-mode-crash-safe.workflow.json',
 			]),
 		);
 	});
