@@ -7,6 +7,8 @@ import { simulatorCredential } from '../../harness/inpaint-workflow.mjs';
 /** Owner, an API key with every scope the owner may grant, the simulator's credential. */
 export async function setUp(cluster, sim) {
 	const { rest } = cluster;
+	// n8n 1.x answers readiness a moment before its REST routes exist.
+	await waitFor('the REST API', async () => (await rest('GET', '/rest/settings')).status === 200, { timeoutMs: 60_000, everyMs: 250 });
 	await setupOwner(rest);
 	const scopes = (await rest('GET', '/rest/api-keys/scopes')).json?.data ?? [];
 	const key = await rest('POST', '/rest/api-keys', { label: 'pixazo-queue-e2e', scopes, expiresAt: null });
@@ -23,7 +25,9 @@ export async function setUp(cluster, sim) {
 export async function deploy(cluster, workflow, path) {
 	const { rest } = cluster;
 	const { id, versionId } = await createWorkflow(rest, workflow);
-	const activated = await rest('POST', `/rest/workflows/${id}/activate`, { versionId });
+	let activated = await rest('POST', `/rest/workflows/${id}/activate`, { versionId });
+	// n8n 1.x has no activate route: it activates by updating the workflow.
+	if (activated.status === 404) activated = await rest('PATCH', `/rest/workflows/${id}`, { active: true, versionId });
 	check(activated.status === 200, `activating "${workflow.name}" failed`, activated.text);
 	// Right after activation the webhook may answer "not registered": a GET on the POST-only
 	// path answers "use POST" (405 / a message naming POST) once it is.

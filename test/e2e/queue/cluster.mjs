@@ -74,6 +74,18 @@ export class Cluster {
 		return n8nEnv(this.n8n, userFolder, this.filesDir, { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extra });
 	}
 
+	/** Starts `n8n <args>`; `child.timed` keeps its output with the run's clock (n8n's text logs carry no time). */
+	spawn(args, env, cwd) {
+		const timed = [];
+		const child = start('node', [this.n8n.bin, ...args], {
+			env,
+			cwd,
+			onOutput: (chunk) => timed.push(chunk.replace(/^(?=.)/gm, `[${new Date().toISOString().slice(11, 23)}] `)),
+		});
+		child.timed = timed;
+		return child;
+	}
+
 	/** `n8n start` on 127.0.0.1; ready when /healthz/readiness answers (migrations run first). */
 	async startMain() {
 		const port = await freePort();
@@ -85,7 +97,7 @@ export class Cluster {
 			N8N_PROTOCOL: 'http',
 			WEBHOOK_URL: `${this.base}/`,
 		});
-		this.main = start('node', [this.n8n.bin, 'start'], { env, cwd: this.mainFolder });
+		this.main = this.spawn(['start'], env, this.mainFolder);
 		await waitForReady(this.main, this.base, 180_000);
 		this.rest = restClient(this.base);
 		return this.main;
@@ -94,13 +106,14 @@ export class Cluster {
 	/** Starts (or restarts, in the same user folder) worker `w`; ready at its health server. */
 	async startWorker(w) {
 		if (w.child) w.logs.push(w.child.output);
+		if (w.child) (w.timed ??= []).push(...w.child.timed);
 		w.port = await freePort();
 		const env = await this.processEnv(w.userFolder, {
 			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 			QUEUE_HEALTH_CHECK_PORT: String(w.port),
 			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
 		});
-		w.child = start('node', [this.n8n.bin, 'worker', `--concurrency=${this.concurrency}`], { env, cwd: w.userFolder });
+		w.child = this.spawn(['worker', `--concurrency=${this.concurrency}`], env, w.userFolder);
 		await waitForReady(w.child, `http://127.0.0.1:${w.port}`, 180_000);
 		return w.child;
 	}
@@ -159,8 +172,8 @@ export class Cluster {
 	saveLogs(dir) {
 		rmSync(dir, { recursive: true, force: true });
 		mkdirSync(dir, { recursive: true });
-		writeFileSync(join(dir, 'main.log'), this.main?.output ?? '');
-		for (const w of this.workers) writeFileSync(join(dir, `${w.name}.log`), this.log(w));
+		writeFileSync(join(dir, 'main.log'), this.main?.timed.join('') ?? '');
+		for (const w of this.workers) writeFileSync(join(dir, `${w.name}.log`), [...(w.timed ?? []), ...(w.child?.timed ?? [])].join(''));
 		return dir;
 	}
 

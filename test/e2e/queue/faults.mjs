@@ -71,7 +71,7 @@ export async function killScenario(cluster, sim, { jobMs, logsAccepted, report }
 	check(onVictim.length > 0, `${victim.name} holds none of the running executions`);
 	const killedAt = Date.now();
 	await cluster.kill(victim);
-	say(`  SIGKILL ${victim.name} (pid ${victim.child.pid}) holding executions ${onVictim.join(', ')}`);
+	say(`  SIGKILL ${victim.name} (pid ${victim.child.pid}) at ${new Date(killedAt).toISOString().slice(11, 23)} holding executions ${onVictim.join(', ')}`);
 	const ended = await waitFor('no running execution left', async () => ((await unfinished(cluster, run.workflowId)).length === 0 ? Date.now() : null), {
 		timeoutMs: 150_000,
 		everyMs: 500,

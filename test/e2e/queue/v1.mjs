@@ -19,7 +19,7 @@ export async function v1KillScenario(cluster, sim, { jobMs, maxStalledCount, rep
 	const onVictim = [...before].filter(([, by]) => by.includes(victim.name)).map(([id]) => id);
 	const killedAt = Date.now();
 	await cluster.kill(victim);
-	say(`  SIGKILL ${victim.name} (pid ${victim.child.pid}) holding executions ${onVictim.join(', ')}; it stays dead`);
+	say(`  SIGKILL ${victim.name} (pid ${victim.child.pid}) at ${new Date(killedAt).toISOString().slice(11, 23)} holding executions ${onVictim.join(', ')}; it stays dead`);
 	const settled = await waitFor('no running execution left', async () => ((await unfinished(cluster, run.workflowId)).length === 0 ? Date.now() : null), {
 		timeoutMs: 120_000,
 		everyMs: 1000,

@@ -14,6 +14,7 @@ export function webhookInpaint(name, path, sim, credential, options = {}) {
 	const n = ++counter;
 	return {
 		name: `queue e2e: ${name}`,
+		active: false,
 		nodes: [
 			{
 				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
