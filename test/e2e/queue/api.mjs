@@ -1,5 +1,7 @@
 // Setting n8n up over its REST API (owner, API key, credential, workflows) and reading executions
 // back through the public API, which is what an operator's tooling would use.
+import { URLSearchParams } from 'node:url';
+
 import { check, sleep } from '../lib.mjs';
 import { createWorkflow, setupOwner } from '../server.mjs';
 import { simulatorCredential } from '../../harness/inpaint-workflow.mjs';

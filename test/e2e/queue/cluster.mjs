@@ -103,8 +103,17 @@ export class Cluster {
 		return this.main;
 	}
 
-	/** Starts (or restarts, in the same user folder) worker `w`; ready at its health server. */
-	async startWorker(w) {
+	/**
+	 * Starts (or restarts, in the same user folder) worker `w`; ready at its health server.
+	 * `freshEventLog`: remove the worker's event log first (`.n8n/n8nEventLog*.log`), as a
+	 * replacement container starts. Restarted with its old log, a worker "recovers" every
+	 * execution it began and did not finish, parked ones included, and marks them `crashed`.
+	 */
+	async startWorker(w, { freshEventLog = false } = {}) {
+		if (freshEventLog) {
+			const dir = join(w.userFolder, '.n8n');
+			for (const f of readdirSync(dir).filter((n) => n.startsWith('n8nEventLog'))) rmSync(join(dir, f), { force: true });
+		}
 		if (w.child) w.logs.push(w.child.output);
 		if (w.child) (w.timed ??= []).push(...w.child.timed);
 		w.port = await freePort();
@@ -118,8 +127,8 @@ export class Cluster {
 		return w.child;
 	}
 
-	startWorkers(list = this.workers) {
-		return Promise.all(list.map((w) => this.startWorker(w)));
+	startWorkers(list = this.workers, options = {}) {
+		return Promise.all(list.map((w) => this.startWorker(w, options)));
 	}
 
 	/** Everything worker `w` printed, over all its lives. */

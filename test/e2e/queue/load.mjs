@@ -2,6 +2,7 @@
 // every execution read back through the public API; both workers share the work; one job and one
 // submit per execution; wall ÷ ideal. Binary: Download Images on a worker, the PNG read from main.
 import { createHash } from 'node:crypto';
+import { URLSearchParams } from 'node:url';
 
 import { check, say } from '../lib.mjs';
 import { BROWSER_ID } from '../server.mjs';
@@ -89,6 +90,8 @@ export async function loadScenario(cluster, sim, { executions: n, jobMs, logsAcc
 		peakRssMb: peak,
 		peakRssTotalMb: Object.values(peak).reduce((a, b) => a + b, 0),
 	};
+	// The goal is for the full run; CI's 100 executions on shared cores only print it.
+	if (n >= 1000) check(ratio <= 1.3, `wall ÷ ideal is ${ratio.toFixed(2)} at ${n} executions (goal ≤ 1.3)`, figures);
 	report(
 		`load: ${n}/${n} success with image URLs read through the public API, split ${Object.values(perWorker).join('/')}, ${jobs.length} jobs, 0 duplicate submits${logsAccepted ? ', one "Pixazo job accepted" line each' : ''}; first start → last stop ${figures.wallS} s, ideal ${figures.idealS} s (${n} ÷ ${slots} slots × ${jobMs / 1000} s): ${figures.ratio}×; peak RSS ${JSON.stringify(peak)} MB`,
 	);

@@ -1,4 +1,4 @@
-// npm run e2e:queue [-- --executions N] [-- --only 1|2] [-- --v1-max-stalled-count N]
+// npm run e2e:queue [-- --executions N] [--only 1|2] [--v1-max-stalled-count N] [--restart-with-event-log] [--keep]
 // The package in n8n's queue mode: Redis + Postgres 17 + n8n main + 2 workers (concurrency 5),
 // each n8n process with the package in its own user folder, the API simulator in its own process.
 // n8n 2.x: load, binary data, stop over REST, the crash-safe pattern with both workers killed
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
 		only: { type: 'string' },
 		'v1-max-stalled-count': { type: 'string', default: '0' },
 		keep: { type: 'boolean', default: false },
+		'restart-with-event-log': { type: 'boolean', default: false },
 	},
 });
 const N = Number(args.executions);
@@ -126,10 +127,13 @@ async function line2(installs, tarball, sim, logsAccepted) {
 			killedAt.push(Date.now());
 			return result;
 		});
-		await step(`${name}: SIGKILL the other worker too (both dead during the Wait), restart both`, async () => {
+		// Restarted as replacements (a fresh event log, as a new container has). With the old log
+		// (--restart-with-event-log) n8n marks the parked executions `crashed`; see README.
+		const freshEventLog = !args['restart-with-event-log'];
+		await step(`${name}: SIGKILL the other worker too (both dead during the Wait), restart both${freshEventLog ? ' (fresh event logs)' : ' with their event logs'}`, async () => {
 			await cluster.kill(cluster.workers[1]);
 			killedAt.push(Date.now());
-			await cluster.startWorkers();
+			await cluster.startWorkers(cluster.workers, { freshEventLog });
 		});
 		figures.term = await step(`${name}: SIGTERM a worker whose jobs are shorter than the graceful timeout`, () =>
 			termScenario(cluster, sim, { jobMs: 6000, report }),
