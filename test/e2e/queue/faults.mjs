@@ -4,7 +4,7 @@
 import { check, say, sleep } from '../lib.mjs';
 import { callWebhook, deploy, executions, publicApi, simControl, unfinished, waitFor } from './api.mjs';
 import { acceptedLine } from './load.mjs';
-import { webhookInpaint } from './workflows.mjs';
+import { recoverJob, webhookInpaint } from './workflows.mjs';
 
 /** Deploys a Webhook → Inpaint workflow and calls it `count` times with `jobMs` jobs; { workflowId, marker }. */
 export async function trigger(cluster, sim, name, count, jobMs) {
@@ -93,7 +93,17 @@ export async function killScenario(cluster, sim, { jobMs, logsAccepted, report }
 		check(new Set(lines.map((m) => m[2])).size === onVictim.length, `the dead worker's log names ${lines.length} of ${onVictim.length} accepted jobs`);
 		check(lines.every((m) => byExecution.has(m[1])), "a jobSetId in the dead worker's log is not one the simulator created");
 		check(lines.every((m) => log.includes(acceptedLine(m[1], m[2], 'Inpaint', 0))), 'an accepted-job line is not in the documented form');
-		recovered = `; the dead worker's log names all ${onVictim.length} of its accepted jobSetIds (recoverable with Get Results)`;
+		// What the README tells an operator to do: Get Results with each logged Job Set ID.
+		const path = `queue-recover-${Date.now()}`;
+		await deploy(cluster, recoverJob(path, cluster.credential), path);
+		const submitsBefore = (await simControl(sim).stats()).requests.submit;
+		for (const [, jobSetId] of lines) {
+			const answer = await callWebhook(cluster, path, { jobSetId });
+			const item = Array.isArray(answer.json) ? answer.json[0] : answer.json;
+			check(item?.status === 'succeeded' && item.jobSetId === jobSetId && item.imageUrl, `recovering ${jobSetId} with Get Results failed`, answer.text);
+		}
+		check((await simControl(sim).stats()).requests.submit === submitsBefore, 'recovering the jobs submitted something');
+		recovered = `; the dead worker's log names all ${onVictim.length} of its accepted jobSetIds, and Get Results with them returned ${onVictim.length} images, no new submit`;
 	}
 	report(
 		`SIGKILL ${victim.name} holding ${onVictim.length} running executions: none left running ${((ended - killedAt) / 1000).toFixed(1)} s after the kill, ${JSON.stringify(statuses)}, each started once, ${jobs.length} jobs for ${count} executions, 0 duplicates${recovered}`,

@@ -55,3 +55,34 @@ export function crashSafe(path, credential) {
 	for (const node of workflow.nodes.filter((n) => n.type === NODE_TYPE)) node.credentials = { pixazoApi: credential };
 	return { ...workflow, id: undefined, active: false };
 }
+
+/** The operator's recovery: Webhook (answers with the result) → Get Results for a logged Job Set ID. */
+export function recoverJob(path, credential) {
+	const n = ++counter;
+	return {
+		name: 'queue e2e: recover a job from the worker log',
+		active: false,
+		nodes: [
+			{
+				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+				id: uuid(n * 10 + 1),
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: uuid(n * 10 + 2),
+			},
+			{
+				parameters: { operation: 'getResults', jobSetId: '={{ $json.body.jobSetId }}', waitForCompletion: true, options: { pollInterval: 0.25 } },
+				id: uuid(n * 10 + 3),
+				name: 'Get results',
+				type: NODE_TYPE,
+				typeVersion: 1,
+				position: [220, 0],
+				credentials: { pixazoApi: credential },
+			},
+		],
+		connections: { Webhook: { main: [[{ node: 'Get results', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+	};
+}
