@@ -1,5 +1,6 @@
 // Simulator configuration: defaults, validation, start options.
-import { FAULT_TYPES, normalizeFault } from './faults.mjs';
+import { normalizeFault, RANDOM_FAULT_TYPES } from './faults.mjs';
+import { checkRateLimit } from './ratelimit.mjs';
 
 export const OUTCOMES = Object.freeze(['succeeded', 'failed', 'error', 'cancelled', 'canceled']);
 export const TERMINAL_FAILURES = Object.freeze(['failed', 'error', 'cancelled', 'canceled']);
@@ -43,16 +44,7 @@ const CHECKS = {
 	resultDownloadDelayMs: (v) => (isInt(v) ? null : 'must be an integer >= 0'),
 	submitDelayMs: (v) => (isInt(v) ? null : 'must be an integer >= 0'),
 	pollDelayMs: (v) => (isInt(v) ? null : 'must be an integer >= 0'),
-	rateLimit: (v) => {
-		if (v === null) return null;
-		if (!v || typeof v !== 'object') return 'must be null or { max, windowMs, endpoint? }';
-		if (!isInt(v.max)) return 'max must be an integer >= 0';
-		if (!isInt(v.windowMs, 1)) return 'windowMs must be an integer >= 1';
-		if (v.endpoint !== undefined && !['submit', 'poll', 'any'].includes(v.endpoint)) {
-			return "endpoint must be 'submit', 'poll' or 'any'";
-		}
-		return null;
-	},
+	rateLimit: checkRateLimit,
 	randomFaults: (v) => {
 		if (v === null) return null;
 		if (!v || typeof v !== 'object') return 'must be null or { rate, types, seed?, delayMs? }';
@@ -60,10 +52,12 @@ const CHECKS = {
 		if (!Array.isArray(v.types) || v.types.length === 0) return 'types must be a non-empty array';
 		for (const t of v.types) {
 			if (typeof t === 'string') {
-				if (!FAULT_TYPES.includes(t)) return `unknown fault type "${t}"`;
+				if (!RANDOM_FAULT_TYPES.includes(t)) return `unknown random fault type "${t}"`;
 			} else {
 				try {
-					normalizeFault(t);
+					const f = normalizeFault(t);
+					if (!RANDOM_FAULT_TYPES.includes(f.type)) return `fault type "${f.type}" cannot be random`;
+					if (f.endpoint === 'results') return "random faults act on submit and poll only, not 'results'";
 				} catch (err) {
 					return /** @type {Error} */ (err).message;
 				}

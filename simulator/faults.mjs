@@ -1,4 +1,4 @@
-// Scripted and random faults for the two POST endpoints.
+// Scripted and random faults for the two POST endpoints and the result downloads.
 import { prng, sendJson, sendRaw } from './util.mjs';
 
 export const FAULT_TYPES = Object.freeze([
@@ -10,8 +10,16 @@ export const FAULT_TYPES = Object.freeze([
 	'dropAfterAccept',
 	'delay',
 	'hang',
+	'outage',
+	'stall',
+	'redirect',
 ]);
-const ENDPOINTS = ['submit', 'poll', 'any'];
+/** The types `randomFaults` may pick (the first eight: one request each, submit and poll only). */
+export const RANDOM_FAULT_TYPES = Object.freeze(FAULT_TYPES.slice(0, 8));
+/** `'any'` = submit and poll, never the result downloads. */
+const ENDPOINTS = ['submit', 'poll', 'results', 'any'];
+const RESULT_TYPES = ['status', 'html', 'empty', 'delay', 'stall', 'redirect', 'drop', 'hang', 'outage'];
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
 /** The error bodies the vendor documents, used when a `status` fault gives no body. */
 export const DOCUMENTED_ERRORS = Object.freeze({
@@ -29,9 +37,13 @@ export const HTML_502 = '<html><body><h1>502 Bad Gateway</h1></body></html>';
 export const MALFORMED_JSON = '{"status": "succ';
 
 /**
- * @typedef {{ endpoint: 'submit'|'poll'|'any', type: string, times: number,
- *   status?: number, body?: unknown, headers?: Record<string,string>, ms?: number }} Fault
+ * @typedef {{ endpoint: 'submit'|'poll'|'results'|'any', type: string, times: number,
+ *   status?: number, body?: unknown, headers?: Record<string,string>, ms?: number,
+ *   location?: string, bytes?: number, startedAt?: number }} Fault
  */
+
+/** @param {Fault} f @param {'submit'|'poll'|'results'} endpoint */
+const matches = (f, endpoint) => f.endpoint === endpoint || (f.endpoint === 'any' && endpoint !== 'results');
 
 /**
  * Validate one fault description; returns a normalised copy, throws on bad input.
@@ -56,6 +68,22 @@ export function normalizeFault(f) {
 	}
 	if (f.headers !== undefined && (typeof f.headers !== 'object' || f.headers === null)) {
 		throw new Error('fault headers must be an object');
+	}
+	if (endpoint === 'results' && !RESULT_TYPES.includes(f.type)) {
+		throw new Error(`fault type ${f.type} is not available on 'results' (use one of ${RESULT_TYPES.join(', ')})`);
+	}
+	if (f.type === 'stall' && endpoint !== 'results') throw new Error("a stall fault is for endpoint 'results' only");
+	if (f.type === 'stall' && f.bytes !== undefined && !(Number.isInteger(f.bytes) && f.bytes >= 0)) {
+		throw new Error('stall bytes must be an integer >= 0');
+	}
+	if (f.type === 'redirect') {
+		if (!REDIRECT_STATUSES.includes(f.status)) throw new Error(`a redirect fault needs status ${REDIRECT_STATUSES.join(', ')}`);
+		if (typeof f.location !== 'string' || !f.location) throw new Error('a redirect fault needs a location string');
+	}
+	if (f.type === 'outage') {
+		if (!(Number.isInteger(f.ms) && f.ms >= 1)) throw new Error('an outage fault needs an integer ms >= 1');
+		if (times !== 1) throw new Error('an outage fault lasts ms milliseconds: times is not allowed');
+		return { ...f, endpoint, times, status: f.status ?? 503 };
 	}
 	return { ...f, endpoint, times };
 }
@@ -90,19 +118,27 @@ export class FaultQueue {
 	}
 
 	/**
-	 * Take the fault for this request: the first queued match, else maybe a random one.
-	 * @param {'submit'|'poll'} endpoint
+	 * Take the fault for this request: the first queued match, else maybe a random one
+	 * (random faults: submit and poll only).
+	 * @param {'submit'|'poll'|'results'} endpoint
 	 * @returns {(Fault & { random?: boolean }) | null}
 	 */
 	take(endpoint) {
-		const i = this.queue.findIndex((f) => f.endpoint === 'any' || f.endpoint === endpoint);
-		if (i >= 0) {
+		const now = Date.now();
+		for (let i = 0; i < this.queue.length; i++) {
 			const f = this.queue[i];
+			if (!matches(f, endpoint)) continue;
+			if (f.type === 'outage') {
+				f.startedAt ??= now; // the outage starts with the first request it answers
+				if (now < f.startedAt + /** @type {number} */ (f.ms)) return f;
+				this.queue.splice(i--, 1); // over: consumed
+				continue;
+			}
 			if (f.times > 1) this.queue[i] = { ...f, times: f.times - 1 };
 			else this.queue.splice(i, 1);
 			return f;
 		}
-		return this.randomFault(endpoint);
+		return endpoint === 'results' ? null : this.randomFault(endpoint);
 	}
 
 	/** @param {'submit'|'poll'} endpoint */
@@ -128,7 +164,7 @@ export class FaultQueue {
 }
 
 /**
- * Answer a fault that replaces the response entirely (status/html/malformed/empty).
+ * Answer a fault that replaces the response entirely (status/html/malformed/empty/outage/redirect).
  * @param {import('node:http').ServerResponse} res
  * @param {Fault} f
  * @returns {number} status answered
@@ -136,6 +172,11 @@ export class FaultQueue {
 export function answerFault(res, f) {
 	const headers = f.headers ?? {};
 	switch (f.type) {
+		case 'redirect': {
+			const status = /** @type {number} */ (f.status);
+			sendRaw(res, status, '', { ...headers, Location: /** @type {string} */ (f.location) });
+			return status;
+		}
 		case 'html': {
 			const status = f.status ?? 502;
 			sendRaw(res, status, HTML_502, { 'Content-Type': 'text/html; charset=utf-8', ...headers });

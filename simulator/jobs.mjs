@@ -5,10 +5,12 @@ import { canonicalJson } from './util.mjs';
 
 const MAX_JOBS = 200_000;
 const MAX_STATS_JOBS = 10_000;
+const MAX_POLL_TIMES = 1000; // per job
 
 /**
  * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number,
- *   firstSucceededPollAt: number | null, polls: number, mode: 'sync'|'async', outcome: string,
+ *   firstSucceededPollAt: number | null, polls: number, pollTimes: number[],
+ *   pollAttempts: number, firstPollAttemptAt: number | null, mode: 'sync'|'async', outcome: string,
  *   statusOverride: string | null, noUrl: boolean, noImage: boolean, failureReason: string,
  *   statusWhileRunning: string[], results: { imageUrl: string, job_id: string }[] }} Job
  */
@@ -71,6 +73,9 @@ export class JobStore {
 			finishAt: mode === 'sync' ? now : now + (d.ms ?? config.jobMs),
 			firstSucceededPollAt: null,
 			polls: 0,
+			pollTimes: [],
+			pollAttempts: 0,
+			firstPollAttemptAt: null,
 			mode,
 			outcome: d.outcome ?? config.outcome,
 			statusOverride: d.status ?? null,
@@ -89,6 +94,18 @@ export class JobStore {
 		if (this.seenBodies.has(canonical)) this.duplicates++;
 		else this.seenBodies.add(canonical);
 		return job;
+	}
+
+	/**
+	 * A poll naming this job arrived (before faults, key, rate limit: whatever its answer).
+	 * @param {unknown} id
+	 * @param {number} arrivedAt its arrival time, as in the request log
+	 */
+	notePollAttempt(id, arrivedAt) {
+		const job = typeof id === 'string' ? this.jobs.get(id) : undefined;
+		if (!job) return;
+		job.pollAttempts++;
+		job.firstPollAttemptAt ??= arrivedAt;
 	}
 
 	/** @param {string} id */
@@ -118,6 +135,7 @@ export class JobStore {
 	pollAnswer(job, delivered = true) {
 		const now = Date.now();
 		job.polls++;
+		if (job.pollTimes.length < MAX_POLL_TIMES) job.pollTimes.push(now);
 		const status = job.statusOverride ?? (now < job.finishAt ? this.runningStatus(job, now) : job.outcome);
 		/** @type {Record<string, unknown>} */
 		const body = { status };
@@ -154,6 +172,10 @@ export class JobStore {
 			finishAt: j.finishAt,
 			firstSucceededPollAt: j.firstSucceededPollAt,
 			polls: j.polls,
+			firstPollAt: j.pollTimes[0] ?? null,
+			pollTimes: [...j.pollTimes],
+			pollAttempts: j.pollAttempts,
+			firstPollAttemptAt: j.firstPollAttemptAt,
 			mode: j.mode,
 			outcome: j.statusOverride ?? j.outcome,
 			results: j.results.length,

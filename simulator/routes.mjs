@@ -37,7 +37,7 @@ const notFound = (res) => sendJson(res, 404, { error: DOCUMENTED_ERRORS[404] });
 export async function handle(ctx, req, res, path, endpoint, entry) {
 	try {
 		if (endpoint === 'submit' || endpoint === 'poll') await handleApi(ctx, req, res, endpoint, entry);
-		else if (endpoint === 'results') await handleResult(ctx, res, path);
+		else if (endpoint === 'results') await handleResult(ctx, req, res, path, entry);
 		else if ((req.method === 'GET' || req.method === 'HEAD') && path in ASSETS) {
 			const png = ctx.samples[/** @type {'imagePng' | 'maskPng'} */ (ASSETS[/** @type {keyof ASSETS} */ (path)])];
 			sendRaw(res, 200, png, { 'Content-Type': 'image/png' });
@@ -66,13 +66,12 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 	const { raw, tooLarge } = await readBody(req);
 	const parsed = raw.length ? parseJson(raw) : null;
 	entry.body = parsed ? ('value' in parsed ? parsed.value : parsed.text) : undefined;
+	if (endpoint === 'poll') ctx.jobs.notePollAttempt(/** @type {any} */ (entry.body)?.job_set_id, entry.time);
 
 	// 1. faults: scripted first, then random
 	let dropAfter = false;
-	const fault = ctx.faults.take(endpoint);
+	const fault = takeFault(ctx, endpoint, entry);
 	if (fault) {
-		entry.fault = fault.type;
-		ctx.counters.faultsInjected[fault.type] = (ctx.counters.faultsInjected[fault.type] ?? 0) + 1;
 		switch (fault.type) {
 			case 'drop':
 				req.socket.destroy();
@@ -117,8 +116,11 @@ function work(ctx, req, endpoint, parsed, tooLarge, delivered) {
 	if (key === ctx.start.forbiddenKey) return [403, { error: DOCUMENTED_ERRORS[403] }];
 	if (key !== ctx.start.key) return [401, { error: DOCUMENTED_ERRORS[401] }];
 
-	const retryAfter = ctx.rateCheck(endpoint);
-	if (retryAfter !== null) return [429, { error: DOCUMENTED_ERRORS[429] }, { 'Retry-After': String(retryAfter) }];
+	const limited = ctx.rateCheck(endpoint);
+	if (limited) {
+		const headers = limited.retryAfter === null ? {} : { 'Retry-After': String(limited.retryAfter) };
+		return [429, { error: DOCUMENTED_ERRORS[429] }, headers];
+	}
 
 	/** @param {string} details @returns {[number, unknown]} */
 	const invalid = (details) => [400, { error: DOCUMENTED_ERRORS[400], details }];
@@ -143,13 +145,54 @@ function work(ctx, req, endpoint, parsed, tooLarge, delivered) {
 }
 
 /**
- * GET /results/<id>.png
+ * Take this request's fault (if any), marking it in the log entry and the counters.
  * @param {SimContext} ctx
+ * @param {'submit' | 'poll' | 'results'} endpoint
+ * @param {Record<string, any>} entry
+ */
+function takeFault(ctx, endpoint, entry) {
+	const fault = ctx.faults.take(endpoint);
+	if (fault) {
+		entry.fault = fault.type;
+		ctx.counters.faultsInjected[fault.type] = (ctx.counters.faultsInjected[fault.type] ?? 0) + 1;
+	}
+	return fault;
+}
+
+/**
+ * GET /results/<id>.png, after the result faults (status, html, empty, delay, stall, redirect,
+ * drop, hang, outage).
+ * @param {SimContext} ctx
+ * @param {Req} req
  * @param {Res} res
  * @param {string} path
+ * @param {Record<string, any>} entry
  */
-async function handleResult(ctx, res, path) {
+async function handleResult(ctx, req, res, path, entry) {
 	const m = RESULT_RE.exec(path);
+	const fault = takeFault(ctx, 'results', entry);
+	switch (fault?.type) {
+		case undefined:
+			break;
+		case 'delay':
+			await sleep(fault.ms ?? 0, ctx.signal);
+			break;
+		case 'drop':
+			req.socket.destroy();
+			return;
+		case 'hang':
+			return;
+		case 'stall': {
+			// 200 and the full Content-Length, part of the body, then silence until a close.
+			const png = (m && (await ctx.results.get(m[1]))) || ctx.samples.imagePng;
+			res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
+			res.write(png.subarray(0, Math.min(png.length - 1, fault.bytes ?? 1024)));
+			return;
+		}
+		default:
+			answerFault(res, fault);
+			return;
+	}
 	const pending = m ? ctx.results.get(m[1]) : null;
 	if (!pending) {
 		notFound(res);

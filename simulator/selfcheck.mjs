@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { decodePng, encodePng } from './png.mjs';
+import { checkLimitsAndFaults } from './selfcheck-limits.mjs';
 import { startSimulator } from './server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -193,6 +194,8 @@ await check('rate limit with Retry-After', async () => {
 	assert.equal(codes[2].headers.get('retry-after'), '2');
 	sim.configure({ rateLimit: null });
 });
+
+await checkLimitsAndFaults({ sim, check, post });
 
 await check('random faults are deterministic', async () => {
 	const run = async () => {

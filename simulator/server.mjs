@@ -4,6 +4,7 @@ import { checkConfig, splitOptions } from './config.mjs';
 import { handleControl } from './control.mjs';
 import { FAULT_TYPES, FaultQueue } from './faults.mjs';
 import { JobStore } from './jobs.mjs';
+import { createRateLimiter } from './ratelimit.mjs';
 import { createSampleImages } from './png.mjs';
 import { ResultStore } from './results.mjs';
 import { classify, handle } from './routes.mjs';
@@ -15,35 +16,40 @@ const HOST = '127.0.0.1';
  *   outcome: 'succeeded' | 'failed' | 'error' | 'cancelled' | 'canceled', failureReason: string,
  *   statusWhileRunning: string[], resultNoise: boolean, resultDownloadDelayMs: number,
  *   submitDelayMs: number, pollDelayMs: number,
- *   rateLimit: { max: number, windowMs: number, endpoint?: 'submit' | 'poll' | 'any' } | null,
+ *   rateLimit: import('./ratelimit.mjs').RateLimit | null,
  *   randomFaults: { rate: number, types: (FaultType | FaultSpec)[], seed?: number, delayMs?: number } | null
  * }} SimConfig
- * @typedef {'status' | 'html' | 'malformed' | 'empty' | 'drop' | 'dropAfterAccept' | 'delay' | 'hang'} FaultType
- * @typedef {{ type: FaultType, endpoint?: 'submit' | 'poll' | 'any', status?: number, body?: unknown,
- *   headers?: Record<string, string>, ms?: number, times?: number }} FaultSpec
+ * @typedef {'status' | 'html' | 'malformed' | 'empty' | 'drop' | 'dropAfterAccept' | 'delay' | 'hang'
+ *   | 'outage' | 'stall' | 'redirect'} FaultType
+ * @typedef {{ type: FaultType, endpoint?: 'submit' | 'poll' | 'results' | 'any', status?: number, body?: unknown,
+ *   headers?: Record<string, string>, ms?: number, times?: number, location?: string, bytes?: number }} FaultSpec
  * @typedef {Partial<SimConfig> & { port?: number, key?: string, forbiddenKey?: string,
  *   logLimit?: number, log?: boolean }} SimOptions
  * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number,
- *   firstSucceededPollAt: number | null, polls: number, mode: 'sync' | 'async', outcome: string,
+ *   firstSucceededPollAt: number | null, polls: number, firstPollAt: number | null, pollTimes: number[],
+ *   pollAttempts: number, firstPollAttemptAt: number | null, mode: 'sync' | 'async', outcome: string,
  *   results: number }} JobStats
- * @typedef {{ requests: { submit: number, poll: number, results: number, other: number },
- *   answered: Record<string, number>, jobsCreated: number, duplicateSubmits: number,
+ * @typedef {'submit' | 'poll' | 'results' | 'other'} Endpoint
+ * @typedef {{ requests: Record<Endpoint, number>, answered: Record<string, number>,
+ *   answeredByEndpoint: Record<Endpoint, Record<string, number>>, jobsCreated: number, duplicateSubmits: number,
  *   faultsInjected: Record<FaultType, number>, jobs: JobStats[] }} SimStats
  * @typedef {{ time: number, method: string | undefined, path: string, url: string | undefined,
- *   endpoint: 'submit' | 'poll' | 'results' | 'other', headers: import('node:http').IncomingHttpHeaders,
- *   body: unknown, status: number | null, fault: FaultType | null }} LogEntry
+ *   endpoint: Endpoint, headers: import('node:http').IncomingHttpHeaders,
+ *   body: unknown, status: number | null, fault: FaultType | null, doneAt: number | null }} LogEntry
  * @typedef {{ url: string, port: number, submitBaseUrl: string, pollBaseUrl: string, key: string,
  *   forbiddenKey: string, sampleImageUrl: string, sampleMaskUrl: string,
  *   configure: (partial: Partial<SimConfig>) => SimConfig, config: () => SimConfig,
  *   enqueueFaults: (faults: FaultSpec | FaultSpec[]) => number, reset: () => void,
- *   stats: () => SimStats, requests: () => LogEntry[], close: () => Promise<void> }} Simulator
+ *   stats: () => SimStats, requests: () => LogEntry[], onRequest: (listener: (entry: LogEntry) => void) => () => void,
+ *   close: () => Promise<void> }} Simulator
  */
 
 /**
  * Shared state handed to the route modules.
  * @typedef {{ start: ReturnType<typeof splitOptions>['start'], config: SimConfig,
  *   faults: FaultQueue, jobs: JobStore, results: ResultStore, samples: ReturnType<typeof createSampleImages>,
- *   signal: AbortSignal, counters: ReturnType<typeof newCounters>, rateCheck: (e: 'submit'|'poll') => number | null,
+ *   signal: AbortSignal, counters: ReturnType<typeof newCounters>,
+ *   rateCheck: (e: 'submit'|'poll') => { retryAfter: number | null } | null,
  *   api: Simulator }} SimContext
  */
 
@@ -52,6 +58,8 @@ function newCounters() {
 		requests: { submit: 0, poll: 0, results: 0, other: 0 },
 		/** @type {Record<string, number>} */
 		answered: {},
+		/** @type {Record<Endpoint, Record<string, number>>} */
+		answeredByEndpoint: { submit: {}, poll: {}, results: {}, other: {} },
 		/** @type {Record<FaultType, number>} */
 		faultsInjected: /** @type {any} */ (Object.fromEntries(FAULT_TYPES.map((t) => [t, 0]))),
 	};
@@ -70,8 +78,9 @@ export async function startSimulator(options = {}) {
 	const results = new ResultStore({ port: () => port });
 	/** @type {LogEntry[]} */
 	let log = [];
-	/** @type {Record<string, { start: number, count: number }>} */
-	let windows = {};
+	let limiter = createRateLimiter(startConfig.rateLimit);
+	/** @type {Set<(entry: LogEntry) => void>} */
+	const listeners = new Set();
 
 	/** @type {SimContext} */
 	const ctx = {
@@ -83,16 +92,7 @@ export async function startSimulator(options = {}) {
 		samples: createSampleImages(),
 		signal: aborter.signal,
 		counters: newCounters(),
-		rateCheck(endpoint) {
-			const rl = ctx.config.rateLimit;
-			if (!rl || (rl.endpoint && rl.endpoint !== 'any' && rl.endpoint !== endpoint)) return null;
-			const now = Date.now();
-			let w = windows[endpoint];
-			if (!w || now >= w.start + rl.windowMs) w = windows[endpoint] = { start: now, count: 0 };
-			if (w.count >= rl.max) return Math.max(1, Math.ceil((w.start + rl.windowMs - now) / 1000));
-			w.count++;
-			return null;
-		},
+		rateCheck: (endpoint) => limiter.check(endpoint),
 		api: /** @type {any} */ (null),
 	};
 	ctx.faults.setRandom(ctx.config.randomFaults);
@@ -117,14 +117,27 @@ export async function startSimulator(options = {}) {
 			body: undefined,
 			status: null,
 			fault: null,
+			doneAt: null,
 		};
 		log.push(entry);
 		if (log.length > start.logLimit) log.splice(0, log.length - start.logLimit);
 		res.on('finish', () => {
 			entry.status = res.statusCode;
-			const answered = ctx.counters.answered;
+			const { answered, answeredByEndpoint } = ctx.counters;
 			answered[res.statusCode] = (answered[res.statusCode] ?? 0) + 1;
+			const mine = answeredByEndpoint[endpoint];
+			mine[res.statusCode] = (mine[res.statusCode] ?? 0) + 1;
 		});
+		res.on('close', () => {
+			entry.doneAt = Date.now();
+		});
+		for (const listener of listeners) {
+			try {
+				listener({ ...entry });
+			} catch (err) {
+				process.stderr.write(`simulator: an onRequest listener threw: ${String(err)}\n`);
+			}
+		}
 		if (start.log) {
 			res.on('close', () => {
 				const status = res.writableFinished ? res.statusCode : '-';
@@ -169,7 +182,7 @@ export async function startSimulator(options = {}) {
 			const checked = checkConfig(partial);
 			Object.assign(ctx.config, checked);
 			if ('randomFaults' in checked) ctx.faults.setRandom(ctx.config.randomFaults);
-			if ('rateLimit' in checked) windows = {};
+			if ('rateLimit' in checked) limiter = createRateLimiter(ctx.config.rateLimit);
 			return structuredClone(ctx.config);
 		},
 		config: () => structuredClone(ctx.config),
@@ -182,17 +195,23 @@ export async function startSimulator(options = {}) {
 			ctx.results.clear();
 			ctx.counters = newCounters();
 			log = [];
-			windows = {};
+			limiter = createRateLimiter(ctx.config.rateLimit);
+			listeners.clear();
 		},
 		stats: () => ({
 			requests: { ...ctx.counters.requests },
 			answered: { ...ctx.counters.answered },
+			answeredByEndpoint: structuredClone(ctx.counters.answeredByEndpoint),
 			jobsCreated: ctx.jobs.created,
 			duplicateSubmits: ctx.jobs.duplicates,
 			faultsInjected: { ...ctx.counters.faultsInjected },
 			jobs: ctx.jobs.statsJobs(),
 		}),
 		requests: () => log.map((e) => ({ ...e })),
+		onRequest(listener) {
+			listeners.add(listener);
+			return () => void listeners.delete(listener);
+		},
 		close() {
 			closing ??= new Promise((resolve) => {
 				aborter.abort();

@@ -31,13 +31,19 @@ describe.each(['default', 'filesystem'] as const)('Download Images (binary mode 
 		expect(Object.keys(item.binary ?? {})).toEqual(['data']);
 		const data = item.binary!.data;
 		expect(data.mimeType).toBe('image/png');
-		expect(data.fileName).toMatch(/\.png$/);
+		// the file is named after the image URL's last path segment (<jobSetId>_0.png)
+		const [job] = env.sim.stats().jobs;
+		expect(item.json.imageUrl).toBe(`${env.sim.url}/results/${job.jobSetId}_0.png`);
+		expect(data.fileName).toBe(`${job.jobSetId}_0.png`);
+		expect(data.fileExtension).toBe('png');
 		if (binaryMode === 'filesystem') expect(data.id).toMatch(/^filesystem/);
 		else expect(data.id).toBeUndefined();
 
 		// Every image request so far came from the node; none of them carried the key.
 		const downloads = imageDownloads(env);
 		expect(downloads).toHaveLength(1);
+		expect(downloads[0].path).toBe(`/results/${job.jobSetId}_0.png`);
+		expect(downloads[0].headers).not.toHaveProperty('ocp-apim-subscription-key');
 
 		const bytes = await run.readBinary(item, 'data');
 		expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);

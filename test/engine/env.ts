@@ -32,6 +32,8 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	binaryMode?: 'default' | 'filesystem';
 	cancelAfterMs?: number;
+	/** Cancel the execution as soon as this returns true (polled), e.g. on what the simulator saw. */
+	cancelWhen?: () => boolean;
 	credentials?: Partial<Env['credentials']>;
 	/** Node settings as the editor's Settings tab stores them, e.g. `{ retryOnFail: true }`. */
 	nodeSettings?: Record<string, unknown>;
@@ -80,6 +82,7 @@ export async function runInpaint(
 		input: options.items,
 		binaryMode: options.binaryMode ?? 'default',
 		cancelAfterMs: options.cancelAfterMs,
+		cancelWhen: options.cancelWhen,
 	});
 	return { run, items: (run.output(NODE_NAME) ?? []) as Item[], error: run.nodeError(NODE_NAME) };
 }
@@ -98,8 +101,8 @@ export function submitParams(env: Env, extra: Record<string, unknown> = {}): Rec
 /** Fast polling, for tests. */
 export const fast = { pollInterval: 0.1, retryDelay: 0.1 };
 
-/** The POST requests the simulator received for one endpoint, oldest first. */
-export function requestsTo(env: Env, endpoint: 'submit' | 'poll') {
+/** The requests the simulator received for one endpoint, oldest first. */
+export function requestsTo(env: Env, endpoint: 'submit' | 'poll' | 'results') {
 	return env.sim.requests().filter((r: any) => r.endpoint === endpoint);
 }
 

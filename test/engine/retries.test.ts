@@ -158,20 +158,24 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		expect(env.sim.stats().duplicateSubmits).toBe(0);
 	});
 
-	it('status-check retries stop after Max Retries and the item fails with its jobSetId and status', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 503, times: 10 });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 2 } }), {
+	it('status checks that keep failing are retried until the Job Timeout (not Max Retries), then the item fails with its jobSetId and status', async () => {
+		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 503, times: 1000 });
+		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 1, timeout: 1.5 } }), {
 			continueOnFail: true,
 		});
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
-		expect(requestsTo(env, 'poll')).toHaveLength(3); // the first check and 2 retries
+		const polls = requestsTo(env, 'poll');
+		// More than the first check and Max Retries (1): the job's deadline bounds the retries.
+		expect(polls.length).toBeGreaterThan(2);
+		expect(polls.every((r: any) => r.status === 503)).toBe(true);
 		expect(items).toHaveLength(1);
 		expect(items[0].json.jobSetId).toBe(job.jobSetId);
 		expect(items[0].json.httpCode).toBe(503);
-		expect(items[0].json.status).toEqual(expect.any(String));
+		// the last status the API reported for the job: the submit's "pending"
+		expect(items[0].json.status).toBe('pending');
 		expect(items[0].json.error).toMatch(/server error \(503\)/);
-		expect(String(items[0].json.description)).toContain('Tried 3 times');
+		expect(String(items[0].json.description)).toMatch(/retried for 1\.5 s/);
 	});
 
 	it('a 401 on a status check is not retried: the key will not become valid by asking again', async () => {
@@ -232,13 +236,18 @@ describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Paus
 	});
 
 	it('a 429 with Retry-After as an HTTP date is asked again only after that date', async () => {
-		// A whole second, so that the HTTP date (second precision) is exact.
-		const retryAt = Math.ceil((Date.now() + 1000) / 1000) * 1000;
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 429,
-			headers: { 'Retry-After': new Date(retryAt).toUTCString() },
+		// The date is set when the first status check arrives, 1.5 to 2.5 s after it (a whole second,
+		// so that the HTTP date, of second precision, is exact), and that same check gets the 429.
+		let retryAt = Number.POSITIVE_INFINITY;
+		env.sim.onRequest((entry: any) => {
+			if (entry.endpoint !== 'poll' || retryAt !== Number.POSITIVE_INFINITY) return;
+			retryAt = Math.ceil((entry.time + 1500) / 1000) * 1000;
+			env.sim.enqueueFaults({
+				endpoint: 'poll',
+				type: 'status',
+				status: 429,
+				headers: { 'Retry-After': new Date(retryAt).toUTCString() },
+			});
 		});
 		const { run } = await runInpaint(env, submitParams(env, { options: quick }));
 		expect(run.status).toBe('success');

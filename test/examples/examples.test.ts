@@ -1,7 +1,8 @@
 // Every example workflow is a real n8n workflow file (it imports into n8n as it is); here every
 // Inpaint node in it runs through n8n's engine against the simulator. The other nodes (S3,
 // Telegram, Wait, If, Schedule, Webhook, sticky notes) stay in the files; the test stands in
-// pass-through nodes for them.
+// pass-through nodes for them, except the If, whose stand-in evaluates its conditions (so the
+// wait loops really loop).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -132,7 +133,10 @@ describe('example workflows', () => {
 		});
 	});
 
-	it('chains Submit → Get Results in the wait loop by the default Job Set ID expression', async () => {
+	it('loops Get Results → If → Wait until the job is done, chaining the Job Set ID by the default expression', async () => {
+		sim.reset();
+		// The first check answers "pending" whatever the clock: the loop must go round at least once.
+		sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 200, body: { status: 'pending' } });
 		const workflow = load('long-jobs-wait-loop.workflow.json');
 		const run = await runWorkflow({
 			pkg,
@@ -141,9 +145,22 @@ describe('example workflows', () => {
 				pixazoApi: simulatorCredential(sim),
 			},
 		});
+		expect(run.error?.message).toBeUndefined();
+		expect(run.status).toBe('success');
 		const submitted = run.output('Submit job')[0].json.jobSetId;
-		expect(run.output('Get results')[0].json.jobSetId).toBe(submitted);
+		expect(submitted).toMatch(/^jobset_/);
+		const checks = run.runData['Get results'].map((task: any) => task.data.main[0][0].json);
+		expect(checks.length).toBeGreaterThanOrEqual(2);
+		expect(checks[0]).toMatchObject({ jobSetId: submitted, status: 'pending' });
+		expect(checks.at(-1)).toMatchObject({ jobSetId: submitted, status: 'succeeded' });
+		expect(checks.slice(0, -1).every((c: any) => c.status !== 'succeeded')).toBe(true);
+		// Each unfinished check went back through Wait; the finished one went on to "Use the images".
+		expect(run.runData['Wait 30 s']).toHaveLength(checks.length);
+		const used = run.received('Use the images');
+		expect(used).toHaveLength(1);
+		expect((used[0].items[0] as any).json).toMatchObject({ jobSetId: submitted, status: 'succeeded' });
 		const polled = sim.requests().filter((r: any) => r.endpoint === 'poll');
-		expect(polled.map((r: any) => r.body.job_set_id)).toContain(submitted);
+		expect(polled).toHaveLength(checks.length);
+		expect(new Set(polled.map((r: any) => r.body.job_set_id))).toEqual(new Set([submitted]));
 	});
 });

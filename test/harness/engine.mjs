@@ -39,6 +39,10 @@ const { Workflow, createRunExecutionData } = /** @type {any} */ (workflowLib);
  * @property {BinaryMode} [binaryMode] 'default' (in memory, base64) | 'filesystem' (n8n's filesystem mode, temp folder)
  * @property {number} [cancelAfterMs] cancel the execution after this many ms, as n8n's "stop execution" does
  * @property {AbortSignal} [signal] cancel the execution (the same way) when this signal aborts
+ * @property {() => boolean} [cancelWhen] cancel the execution (the same way) as soon as this returns
+ *   true, e.g. when the simulator's log shows the request the test waits for; polled every
+ *   `cancelPollMs` while the run lasts (a throw counts as false)
+ * @property {number} [cancelPollMs] default 5
  * @property {string} [mode] execution mode, default 'manual'
  * @property {boolean} [usePinData] use the workflow's pinData (n8n does in manual runs; off by default,
  *   as in n8n's NodeTestHarness where pinData holds expected output)
@@ -69,6 +73,8 @@ const { Workflow, createRunExecutionData } = /** @type {any} */ (workflowLib);
  * @property {number} durationMs from start until n8n reported the run done (for a cancel: until canceled)
  * @property {boolean} engineSettled whether the engine's promise settled (after a cancel: the node returned)
  * @property {number | undefined} engineSettledMs when it did
+ * @property {number | undefined} cancelledAt Date.now() when the harness cancelled the run (cancelAfterMs,
+ *   signal or cancelWhen), undefined if it did not
  */
 
 /** @template T @returns {{ promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }} */
@@ -169,6 +175,8 @@ export async function runWorkflow(options) {
 		binaryMode = 'default',
 		cancelAfterMs,
 		signal,
+		cancelWhen,
+		cancelPollMs = 5,
 		mode = 'manual',
 		usePinData = false,
 		autoAttachCredentials = true,
@@ -226,6 +234,10 @@ export async function runWorkflow(options) {
 	let execution;
 	/** @type {ReturnType<typeof setTimeout> | undefined} */
 	let cancelTimer;
+	/** @type {ReturnType<typeof setInterval> | undefined} */
+	let cancelPoller;
+	/** @type {number | undefined} */
+	let cancelledAt;
 	/** @type {(() => void) | undefined} */
 	let onAbort;
 	const started = performance.now();
@@ -317,8 +329,24 @@ export async function runWorkflow(options) {
 				return { ok: false, error };
 			}
 
-			const cancel = () => execution?.cancel?.();
+			const cancel = () => {
+				if (cancelledAt !== undefined) return;
+				cancelledAt = Date.now();
+				clearInterval(cancelPoller);
+				execution?.cancel?.();
+			};
 			if (cancelAfterMs !== undefined) cancelTimer = setTimeout(cancel, cancelAfterMs);
+			if (cancelWhen) {
+				const due = () => {
+					try {
+						return cancelWhen() === true;
+					} catch {
+						return false;
+					}
+				};
+				if (due()) cancel();
+				else cancelPoller = setInterval(() => due() && cancel(), cancelPollMs);
+			}
 			if (signal) {
 				if (signal.aborted) cancel();
 				else {
@@ -363,6 +391,7 @@ export async function runWorkflow(options) {
 				durationMs,
 				engineSettled,
 				engineSettledMs,
+				cancelledAt,
 			});
 		}
 		const run = afterFired ? await after.promise : engineOutcome.value;
@@ -379,9 +408,11 @@ export async function runWorkflow(options) {
 			durationMs,
 			engineSettled,
 			engineSettledMs,
+			cancelledAt,
 		});
 	} finally {
 		clearTimeout(cancelTimer);
+		clearInterval(cancelPoller);
 		if (signal && onAbort) signal.removeEventListener('abort', onAbort);
 		collected.stop();
 		activeRuns.delete(executionId);
@@ -432,7 +463,8 @@ function createAdditionalData({ executionId, workflowId, hooks, credentialsHelpe
 /**
  * @param {{ executionId: string, run: any, failure: unknown, thrown: Map<string, unknown[]>, runState: any,
  *   executionOrder: string[], collected: { entries: import('./log-capture.mjs').LogEntry[] },
- *   credentialsHelper: HarnessCredentialsHelper, durationMs: number, engineSettled: boolean, engineSettledMs: number | undefined }} p
+ *   credentialsHelper: HarnessCredentialsHelper, durationMs: number, engineSettled: boolean, engineSettledMs: number | undefined,
+ *   cancelledAt: number | undefined }} p
  * @returns {RunResult}
  */
 function buildResult(p) {
@@ -487,6 +519,7 @@ function buildResult(p) {
 		durationMs: p.durationMs,
 		engineSettled: p.engineSettled,
 		engineSettledMs: p.engineSettledMs,
+		cancelledAt: p.cancelledAt,
 	};
 }
 

@@ -11,6 +11,7 @@
  */
 
 export const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
+export const IF = 'n8n-nodes-base.if';
 export const NO_OP = 'n8n-nodes-base.noOp';
 export const BASE_PREFIX = 'n8n-nodes-base.';
 
@@ -62,6 +63,46 @@ function passThrough(fullType, displayName, recorder, options) {
 }
 
 /**
+ * A stand-in for n8n's If (version 2.x): its `conditions` filter is evaluated by n8n-core itself
+ * (`getNodeParameter(…, { extractValue: true })` on a `filter` parameter, as the real If does);
+ * items that pass go to output 0 (true), the others to output 1 (false), so a loop through it
+ * really loops.
+ * @param {StubRecorder} recorder
+ */
+function ifNode(recorder) {
+	const description = {
+		...describe(IF, 'If (stub)'),
+		outputs: ['main', 'main'],
+		outputNames: ['true', 'false'],
+		properties: [
+			{ displayName: 'Conditions', name: 'conditions', type: 'filter', default: {} },
+			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+		],
+	};
+	return {
+		description,
+		/** @this {any} */
+		async execute() {
+			const items = this.getInputData();
+			const node = this.getNode();
+			recorder(this.getExecutionId?.(), {
+				nodeName: node.name,
+				nodeType: node.type,
+				items: items.map((/** @type {any} */ item) => ({ ...item })),
+				parameters: { ...node.parameters },
+			});
+			/** @type {any[]} */ const passed = [];
+			/** @type {any[]} */ const failed = [];
+			items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
+				const pass = this.getNodeParameter('conditions', i, false, { extractValue: true });
+				(pass === true ? passed : failed).push({ ...item, pairedItem: { item: i } });
+			});
+			return [passed, failed];
+		},
+	};
+}
+
+/**
  * Builds the stand-in node types.
  *
  * - `n8n-nodes-base.manualTrigger`: a start node. It emits what it is started with, which is one
@@ -69,6 +110,7 @@ function passThrough(fullType, displayName, recorder, options) {
  *   empty item through the trigger machinery; the stand-in is an `execute` node so that `input`
  *   can be fed through it). n8n-workflow already treats this type name as a start node.
  * - `n8n-nodes-base.noOp`: passes items through (as the real No Operation node does).
+ * - `n8n-nodes-base.if` when listed in `stubTypes`: evaluates its conditions (see ifNode).
  * - every other `n8n-nodes-base.*` listed in `stubTypes`: passes items through unchanged.
  *
  * @param {string[]} stubTypes full type names (`n8n-nodes-base.httpRequest`) or short names (`httpRequest`)
@@ -87,6 +129,10 @@ export function createStubNodeTypes(stubTypes, recorder) {
 			throw new Error(`stubTypes only stands in for ${BASE_PREFIX}* node types, not "${raw}"`);
 		}
 		if (fullType in types) continue;
+		if (fullType === IF) {
+			types[IF] = ifNode(recorder);
+			continue;
+		}
 		const trigger = /trigger$/i.test(fullType);
 		types[fullType] = passThrough(fullType, `${fullType.slice(BASE_PREFIX.length)} (stub)`, recorder, {
 			trigger,

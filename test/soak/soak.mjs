@@ -107,6 +107,7 @@ export async function soak(options = {}) {
 		faultTypes = DEFAULT_FAULT_TYPES,
 		downloadImages = false,
 		failEvery = 50,
+		rateLimit = 0,
 	} = options;
 	const settings = {
 		items,
@@ -122,6 +123,7 @@ export async function soak(options = {}) {
 		faultTypes: faultTypes.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))).join(','),
 		downloadImages,
 		failEvery,
+		rateLimit,
 	};
 
 	const pkg = options.pkg ?? (await loadPackage(ROOT));
@@ -129,6 +131,8 @@ export async function soak(options = {}) {
 		jobMs,
 		logLimit: items * 40 + 1000,
 		randomFaults: faultRate > 0 ? { rate: faultRate, types: [...faultTypes], seed, delayMs } : null,
+		// A token bucket of `rateLimit` requests a second (a second's burst), shared by both endpoints.
+		rateLimit: rateLimit > 0 ? { type: 'tokenBucket', ratePerSec: rateLimit, burst: Math.max(1, Math.round(rateLimit)) } : null,
 	});
 	try {
 		const prompt = (i) =>
@@ -353,6 +357,7 @@ function parseArgs(argv) {
 		'--request-timeout': 'requestTimeout',
 		'--delay-ms': 'delayMs',
 		'--fail-every': 'failEvery',
+		'--rate-limit': 'rateLimit',
 	};
 	for (let i = 0; i < argv.length; i++) {
 		const [flag, inline] = argv[i].split('=', 2);
@@ -368,6 +373,7 @@ function parseArgs(argv) {
 			process.stdout.write(
 				'node test/soak/soak.mjs [--items 1000] [--fault-rate 0.1] [--seed 1] [--job-ms 1000] [--poll-interval 0.5]\n' +
 					'  [--concurrency 10] [--max-retries 4] [--retry-delay 0.2] [--request-timeout 10] [--delay-ms 1500] [--fail-every 50]\n' +
+					'  [--rate-limit N (requests a second, token bucket; 0 = none)]\n' +
 					'  [--faults status,drop,dropAfterAccept,delay,malformed] [--download] [--json]\n',
 			);
 			process.exit(0);

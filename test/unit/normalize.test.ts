@@ -60,3 +60,17 @@ describe('reading the API answers', () => {
 		expect(s).toMatchObject({ state: 'failed', reason: 'prompt rejected' });
 	});
 });
+
+describe('an answer without a status word', () => {
+	it('reads { job_set_id, error: null } as a job still running, not as a failed job', () => {
+		const snapshot = readAnswer({ job_set_id: 'x', error: null });
+		expect(snapshot.state).toBe('running');
+		expect(snapshot.jobSetId).toBe('x');
+	});
+
+	it('still reads { job_set_id, error: "…" } as a failed job with its reason', () => {
+		const snapshot = readAnswer({ job_set_id: 'x', error: 'out of memory' });
+		expect(snapshot.state).toBe('failed');
+		expect(snapshot.reason).toBe('out of memory');
+	});
+});

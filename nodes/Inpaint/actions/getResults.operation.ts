@@ -44,8 +44,7 @@ export function plan(
 ): ItemTask {
 	const jobSetId = readJobSetId(fx, itemIndex);
 	const wait = fx.getNodeParameter('waitForCompletion', itemIndex, false) as boolean;
-	return async (batch, sent) => {
-		sent(); // nothing to submit: status checks may start at once
+	return async (batch) => {
 		const startedAt = Date.now();
 		const target = { jobSetId, pollUrl: endpoints.pollUrl, itemIndex, options };
 		batch.record(itemIndex, jobSetId, 'unknown');

@@ -1,5 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { OPTION_LIMITS } from '../helpers/options';
+
+const range = (key: keyof typeof OPTION_LIMITS) => ({
+	minValue: OPTION_LIMITS[key].min,
+	maxValue: OPTION_LIMITS[key].max,
+});
+
 /** The "Options" collection both operations share. Defaults equal OPTION_DEFAULTS (a test checks). */
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
@@ -12,10 +19,10 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Concurrency',
 			name: 'concurrency',
 			type: 'number',
-			typeOptions: { minValue: 1, numberPrecision: 0 },
+			typeOptions: { ...range('concurrency'), numberPrecision: 0 },
 			default: 10,
 			description:
-				'Most HTTP requests in flight at once for this node run (taken from the first item). Every item is submitted, then all jobs are polled together, so 40 one-second jobs take about a second.',
+				'Most HTTP requests in flight at once for this node run (taken from the first item). All items are submitted and polled together, so 40 one-second jobs take about a second; when the API answers 429 the node finds a slower pace by itself.',
 		},
 		{
 			displayName: 'Download Images',
@@ -29,28 +36,28 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Job Timeout (Seconds)',
 			name: 'timeout',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: range('timeout'),
 			default: 300,
 			description:
-				'Longest wait for one job, counted from its submit. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held.',
+				'Longest wait for one job, counted from when the API accepted it (Get Results: from when the node started checking). Rate limits and outages are waited out within it. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held.',
 		},
 		{
 			displayName: 'Max Pause on 429 (Seconds)',
 			name: 'maxRetryAfter',
 			type: 'number',
-			typeOptions: { minValue: 0 },
+			typeOptions: range('maxRetryAfter'),
 			default: 60,
 			description:
-				'When the API answers 429 with a Retry-After header, every request to it pauses for that long, but never longer than this',
+				'When the API answers 429 with a Retry-After header, every request to it pauses for that long, but never longer than this (0: never pause, only slow down)',
 		},
 		{
 			displayName: 'Max Retries',
 			name: 'maxRetries',
 			type: 'number',
-			typeOptions: { minValue: 0, numberPrecision: 0 },
+			typeOptions: { ...range('maxRetries'), numberPrecision: 0 },
 			default: 4,
 			description:
-				'How often a failed request is sent again. Status checks and downloads are retried on rate limits, server errors and network errors; a submit only when the API certainly did not take it (429, connection refused), so no job is ever created twice.',
+				'How often a failed request is sent again, for a single Get Results check, image downloads and a submit that could not connect. While the node waits for a job, status checks are retried until the Job Timeout instead, and a submit refused with 429 is retried until the Job Timeout too. A submit is never resent when the API may have taken it, so no job is created twice.',
 		},
 		{
 			displayName: 'On Timeout',
@@ -75,7 +82,7 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Poll Interval (Seconds)',
 			name: 'pollInterval',
 			type: 'number',
-			typeOptions: { minValue: 0.1 },
+			typeOptions: range('pollInterval'),
 			default: 2,
 			description: 'Time between two status checks of a job while waiting',
 		},
@@ -91,15 +98,15 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Request Timeout (Seconds)',
 			name: 'requestTimeout',
 			type: 'number',
-			typeOptions: { minValue: 1, numberPrecision: 0 },
+			typeOptions: range('requestTimeout'),
 			default: 60,
-			description: 'Longest wait for one HTTP answer, so a hung connection cannot hold the workflow',
+			description: 'Longest wait for one HTTP answer, and for each further piece of a downloaded image, so a hung connection cannot hold the workflow',
 		},
 		{
 			displayName: 'Retry Delay (Seconds)',
 			name: 'retryDelay',
 			type: 'number',
-			typeOptions: { minValue: 0.1 },
+			typeOptions: range('retryDelay'),
 			default: 1,
 			description: 'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
 		},

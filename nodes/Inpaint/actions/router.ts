@@ -3,12 +3,13 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { PlannedItem } from '../helpers/batch';
 import { runBatch } from '../helpers/batch';
-import { Waiter } from '../helpers/cancellableSleep';
-import { readRunOptions } from '../helpers/options';
+import type { RunOptions } from '../helpers/options';
+import { OPTION_DEFAULTS, readRunOptions } from '../helpers/options';
 import { redactError } from '../helpers/redact';
 import { readEndpoints } from '../transport/endpoints';
-import { RequestGate } from '../transport/gate';
+import { Pacer } from '../transport/pacer';
 import { CREDENTIAL_TYPE } from '../transport/request';
+import { Waiter } from '../transport/waiter';
 import * as getResults from './getResults.operation';
 import * as submit from './submit.operation';
 
@@ -36,28 +37,31 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 	const secret = typeof credentials.subscriptionKey === 'string' ? credentials.subscriptionKey : '';
 	const endpoints = readEndpoints(fx, credentials);
 	const waiter = new Waiter(fx.getNode(), fx.getExecutionCancelSignal());
-	// The pace is shared by the whole run, so it follows the first item's options.
-	const gate = new RequestGate(readRunOptions(fx, 0).concurrency, waiter);
-	const transport = { fx, gate, waiter };
 
-	const planned: PlannedItem[] = [];
 	const early = new Map<number, NodeApiError | NodeOperationError>();
+	const fail = (itemIndex: number, error: unknown) => early.set(itemIndex, redactError(asNodeError(fx, error, itemIndex), secret));
+	const checked: Array<{ itemIndex: number; options: RunOptions }> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			if (refused) throw refused;
-			const options = readRunOptions(fx, itemIndex);
-			planned.push({ itemIndex, task: op.plan(fx, itemIndex, transport, endpoints, options) });
+			checked.push({ itemIndex, options: readRunOptions(fx, itemIndex) });
 		} catch (error) {
-			const nodeError =
-				error instanceof NodeOperationError || error instanceof NodeApiError
-					? error
-					: new NodeOperationError(fx.getNode(), error instanceof Error ? error.message : String(error), {
-							itemIndex,
-						});
-			if (!fx.continueOnFail()) throw redactError(nodeError, secret);
-			early.set(itemIndex, redactError(nodeError, secret));
+			fail(itemIndex, error);
 		}
 	}
+	// The pace is shared by the whole run, so its Concurrency is the first valid item's.
+	const pacer = new Pacer(checked[0]?.options.concurrency ?? OPTION_DEFAULTS.concurrency, waiter);
+	const transport = { fx, pacer, waiter };
+	const planned: PlannedItem[] = [];
+	for (const { itemIndex, options } of checked) {
+		try {
+			planned.push({ itemIndex, task: op.plan(fx, itemIndex, transport, endpoints, options) });
+		} catch (error) {
+			fail(itemIndex, error);
+		}
+	}
+	// Without Continue On Fail, a mistake in any item stops the run before anything is sent.
+	if (!fx.continueOnFail() && early.size > 0) throw early.get(Math.min(...early.keys())) as NodeOperationError;
 	return await runBatch(fx, items.length, planned, early, secret);
 }
 
@@ -79,4 +83,9 @@ function unknownOperationError(fx: IExecuteFunctions, operation: string): NodeOp
 	return new NodeOperationError(fx.getNode(), `The operation "${operation}" is not supported`, {
 		description: 'Choose Submit or Get Results.',
 	});
+}
+
+function asNodeError(fx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
+	return new NodeOperationError(fx.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }

@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { ItemTask } from '../helpers/batch';
 import { finishJob, finishSnapshot } from '../helpers/finishJob';
@@ -8,6 +9,7 @@ import { readSubmitBody } from '../helpers/validate';
 import { badBodyError } from '../transport/apiErrors';
 import type { Endpoints } from '../transport/endpoints';
 import type { Transport } from '../transport/request';
+import { PAST_DEADLINE } from '../transport/pacer';
 import { callApi } from '../transport/request';
 
 const show = { show: { operation: ['submit'] } };
@@ -125,19 +127,29 @@ export function plan(
 ): ItemTask {
 	const body = readSubmitBody(fx, itemIndex);
 	const wait = fx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
-	return async (batch, sent) => {
+	return async (batch) => {
+		const answer = await callApi(t, {
+			endpoint: 'submit',
+			url: endpoints.submitUrl,
+			body,
+			itemIndex,
+			policy: options,
+			patienceMs: options.timeoutMs,
+			stopped: () => batch.stopped,
+		});
+		if (answer === PAST_DEADLINE) throw new NodeOperationError(fx.getNode(), 'The submit gave up without an answer', { itemIndex });
 		const startedAt = Date.now();
-		let answer;
-		try {
-			answer = await callApi(t, { endpoint: 'submit', url: endpoints.submitUrl, body, itemIndex, options });
-		} finally {
-			sent();
-		}
 		const first = readAnswer(answer);
+		if (first.jobSetId) {
+			batch.record(itemIndex, first.jobSetId, first.status);
+			// One line per accepted job: if the process dies while waiting, the job can be found in the logs.
+			fx.logger.info(
+				`Pixazo job accepted: jobSetId=${first.jobSetId} execution=${fx.getExecutionId()} node="${fx.getNode().name}" item=${itemIndex}`,
+			);
+		}
 		const target = { jobSetId: first.jobSetId ?? '', pollUrl: endpoints.pollUrl, itemIndex, options };
 		const finishPlan = { target, wait, startedAt };
 		if (first.state !== 'running' || first.results.some((r) => r.imageUrl)) {
-			batch.record(itemIndex, first.jobSetId, first.status);
 			return await finishSnapshot(t, { ...first, state: first.state === 'running' ? 'succeeded' : first.state }, finishPlan);
 		}
 		if (!first.jobSetId) {

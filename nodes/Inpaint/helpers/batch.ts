@@ -1,6 +1,7 @@
 import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { RunStopped } from '../transport/request';
 import { redact, redactError } from './redact';
 
 export interface ItemResult {
@@ -15,36 +16,18 @@ export interface JobRecord {
 }
 
 export class Batch {
-	/** Set when an item failed and Continue On Fail is off: other items stop waiting. */
+	/** Set when an item failed and Continue On Fail is off: no further submit is sent, other items stop waiting. */
 	stopped = false;
 
 	readonly jobs = new Map<number, JobRecord>();
-
-	/** Resolves once every item has been sent (or has failed or been skipped): polling starts then. */
-	readonly allSent: Promise<void>;
-
-	private unsent: number;
-
-	private releaseAllSent!: () => void;
-
-	constructor(itemCount: number) {
-		this.unsent = itemCount;
-		this.allSent = new Promise<void>((resolve) => (this.releaseAllSent = resolve));
-		if (itemCount === 0) this.releaseAllSent();
-	}
-
-	/** Called once per item: its request has been sent and answered, or will never be. */
-	itemSent(): void {
-		if (--this.unsent === 0) this.releaseAllSent();
-	}
 
 	record(itemIndex: number, jobSetId: string | null, status: string): void {
 		if (jobSetId) this.jobs.set(itemIndex, { jobSetId, status });
 	}
 }
 
-/** One item's work. It calls `sent()` once its submit has been answered (a second call is a no-op). */
-export type ItemTask = (batch: Batch, sent: () => void) => Promise<ItemResult>;
+/** One item's work. */
+export type ItemTask = (batch: Batch) => Promise<ItemResult>;
 
 export interface PlannedItem {
 	itemIndex: number;
@@ -68,7 +51,7 @@ function httpCodeOf(error: NodeError): number | null {
 }
 
 /**
- * Runs every item's task at once (the shared request gate bounds the HTTP traffic), and returns
+ * Runs every item's task at once (the shared Pacer bounds the HTTP traffic), and returns
  * one output item per input item, in input order. With Continue On Fail a failed item becomes
  * an error item carrying its jobSetId; without it, the first failure is thrown, and its
  * description names every job the API accepted for the other items.
@@ -81,26 +64,20 @@ export async function runBatch(
 	secret: string,
 ): Promise<INodeExecutionData[]> {
 	const continueOnFail = fx.continueOnFail();
-	const batch = new Batch(planned.length);
+	const batch = new Batch();
 	const results = new Map<number, ItemResult>();
 	const failures = new Map<number, NodeError>(early);
 
+	// Every item starts at once: the execution's Pacer decides which request goes when.
 	await Promise.all(
 		planned.map(async ({ itemIndex, task }) => {
-			let counted = false;
-			const sent = () => {
-				if (counted) return;
-				counted = true;
-				batch.itemSent();
-			};
 			try {
-				if (batch.stopped) return;
-				results.set(itemIndex, await task(batch, sent));
+				results.set(itemIndex, await task(batch));
 			} catch (error) {
+				// An item the stopping run never sent has no outcome of its own: the first failure is thrown.
+				if (error instanceof RunStopped) return;
 				failures.set(itemIndex, redactError(asNodeError(fx, error, itemIndex), secret));
 				if (!continueOnFail) batch.stopped = true;
-			} finally {
-				sent();
 			}
 		}),
 	);

@@ -12,7 +12,7 @@ import { waitForJob } from './waitForJob';
 export interface FinishPlan {
 	target: PollTarget;
 	wait: boolean;
-	/** When the job was submitted: the timeout counts from here. */
+	/** When the API accepted the job (Get Results: when the node began checking): the timeout counts from here. */
 	startedAt: number;
 }
 
@@ -26,6 +26,12 @@ function timeoutError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): No
 			description: `The job is still known to the API. Fetch it later with the Get Results operation and Job Set ID ${plan.target.jobSetId}, raise Options > Job Timeout, or set Options > On Timeout to "Return the Job" to hand it to a Wait → Get Results loop.`,
 		},
 	);
+}
+
+function checksFailedError(error: NodeApiError, plan: FinishPlan): NodeApiError {
+	const seconds = plan.target.options.timeoutMs / 1000;
+	error.description = `${error.description ?? ''} The status checks were retried for ${seconds} s (Options > Job Timeout). The job may still finish: fetch it later with Get Results and Job Set ID ${plan.target.jobSetId}.`.trim();
+	return error;
 }
 
 function jobFailedError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): NodeApiError {
@@ -52,10 +58,15 @@ export async function finishJob(t: Transport, batch: Batch, first: JobSnapshot, 
 	let snapshot = first;
 	batch.record(target.itemIndex, target.jobSetId, snapshot.status);
 	if (plan.wait && snapshot.state === 'running') {
-		const outcome = await waitForJob(t, target, snapshot, plan.startedAt, () => batch.stopped, batch.allSent);
+		const deadline = plan.startedAt + target.options.timeoutMs;
+		const outcome = await waitForJob(t, target, snapshot, deadline, () => batch.stopped);
 		snapshot = outcome.snapshot;
 		batch.record(target.itemIndex, target.jobSetId, snapshot.status);
-		if (outcome.timedOut && target.options.onTimeout === 'error') throw timeoutError(t, snapshot, plan);
+		if (outcome.timedOut && target.options.onTimeout === 'error') {
+			// Checks that kept failing until the Job Timeout: the API's own error says more than "timed out".
+			if (outcome.lastProblem) throw checksFailedError(outcome.lastProblem, plan);
+			throw timeoutError(t, snapshot, plan);
+		}
 	}
 	return await finishSnapshot(t, snapshot, plan);
 }

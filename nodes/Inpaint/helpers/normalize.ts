@@ -64,6 +64,10 @@ function reasonOf(body: IDataObject): string | null {
 	return null;
 }
 
+function hasValue(value: unknown): boolean {
+	return value !== undefined && value !== null && value !== '' && value !== false;
+}
+
 function classify(status: string): JobState {
 	if (SUCCEEDED.has(status)) return 'succeeded';
 	if (FAILED.has(status)) return 'failed';
@@ -80,7 +84,8 @@ export function readAnswer(body: IDataObject, knownJobSetId: string | null = nul
 	const statusWord = text(body.status)?.toLowerCase() ?? null;
 	let state: JobState;
 	if (statusWord) state = classify(statusWord);
-	else if (body.success === false || (body.error !== undefined && results.length === 0)) state = 'failed';
+	// `error: null` (or empty) is the absence of an error, not a failure.
+	else if (body.success === false || (hasValue(body.error) && results.length === 0)) state = 'failed';
 	else if (results.length > 0) state = 'succeeded';
 	else state = 'running';
 	return {

@@ -1,20 +1,18 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { RequestPolicy } from '../transport/policy';
+
 export type TimeoutBehaviour = 'error' | 'returnJob';
 
 /** Everything under "Options", in the units the code uses (milliseconds). */
-export interface RunOptions {
+export interface RunOptions extends RequestPolicy {
 	pollIntervalMs: number;
 	timeoutMs: number;
 	downloadImages: boolean;
 	binaryPropertyName: string;
 	concurrency: number;
 	onTimeout: TimeoutBehaviour;
-	maxRetries: number;
-	retryDelayMs: number;
-	maxRetryAfterMs: number;
-	requestTimeoutMs: number;
 }
 
 export const OPTION_DEFAULTS = {
@@ -30,50 +28,54 @@ export const OPTION_DEFAULTS = {
 	requestTimeout: 60,
 };
 
-/** Polling faster than this only adds load; tests use intervals down to this. */
-const MIN_POLL_INTERVAL_S = 0.1;
+/**
+ * The range of every number option, shared by the editor (minValue/maxValue) and the checks
+ * below, so the two cannot disagree. Every duration stays far below what a timer can hold
+ * (2^31 ms, about 24.8 days).
+ */
+export const OPTION_LIMITS = {
+	pollInterval: { label: 'Poll Interval', min: 0.1, max: 3600 },
+	timeout: { label: 'Job Timeout', min: 0.1, max: 86_400 },
+	retryDelay: { label: 'Retry Delay', min: 0.1, max: 3600 },
+	maxRetryAfter: { label: 'Max Pause on 429', min: 0, max: 3600 },
+	requestTimeout: { label: 'Request Timeout', min: 0.1, max: 3600 },
+	concurrency: { label: 'Concurrency', min: 1, max: 100 },
+	maxRetries: { label: 'Max Retries', min: 0, max: 20 },
+} as const;
 
-function positiveSeconds(
-	fx: IExecuteFunctions,
-	label: string,
-	value: unknown,
-	fallback: number,
-	itemIndex: number,
-): number {
-	if (value === undefined || value === null || value === '') return fallback * 1000;
-	const seconds = Number(value);
-	if (!Number.isFinite(seconds) || seconds <= 0) {
-		throw new NodeOperationError(fx.getNode(), `Option "${label}" must be a number of seconds above 0`, {
-			itemIndex,
-			description: `It is set to "${String(value)}". Change it under Options > ${label}, or remove the option to use the default (${fallback} s).`,
-		});
-	}
-	return Math.round(seconds * 1000);
+type Limited = keyof typeof OPTION_LIMITS;
+
+function outOfRange(fx: IExecuteFunctions, key: Limited, value: unknown, what: string, itemIndex: number): NodeOperationError {
+	const { label, min, max } = OPTION_LIMITS[key];
+	return new NodeOperationError(fx.getNode(), `Option "${label}" must be ${what} from ${min} to ${max}`, {
+		itemIndex,
+		description: `It is set to "${String(value)}". Change it under Options > ${label}, or remove the option to use the default (${OPTION_DEFAULTS[key]}).`,
+	});
 }
 
-function wholeNumber(
-	fx: IExecuteFunctions,
-	label: string,
-	value: unknown,
-	fallback: number,
-	min: number,
-	itemIndex: number,
-): number {
-	if (value === undefined || value === null || value === '') return fallback;
+function seconds(fx: IExecuteFunctions, key: Limited, value: unknown, itemIndex: number): number {
+	if (value === undefined || value === null || value === '') return OPTION_DEFAULTS[key] * 1000;
 	const n = Number(value);
-	if (!Number.isInteger(n) || n < min) {
-		throw new NodeOperationError(fx.getNode(), `Option "${label}" must be a whole number of at least ${min}`, {
-			itemIndex,
-			description: `It is set to "${String(value)}". Change it under Options > ${label}, or remove the option to use the default (${fallback}).`,
-		});
+	const { min, max } = OPTION_LIMITS[key];
+	if (typeof value === 'boolean' || !Number.isFinite(n) || n < min || n > max) {
+		throw outOfRange(fx, key, value, 'a number of seconds', itemIndex);
+	}
+	return Math.round(n * 1000);
+}
+
+function wholeNumber(fx: IExecuteFunctions, key: Limited, value: unknown, itemIndex: number): number {
+	if (value === undefined || value === null || value === '') return OPTION_DEFAULTS[key];
+	const n = Number(value);
+	const { min, max } = OPTION_LIMITS[key];
+	if (typeof value === 'boolean' || !Number.isInteger(n) || n < min || n > max) {
+		throw outOfRange(fx, key, value, 'a whole number', itemIndex);
 	}
 	return n;
 }
 
 export function readRunOptions(fx: IExecuteFunctions, itemIndex: number): RunOptions {
 	const o = fx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const d = OPTION_DEFAULTS;
-	const binaryPropertyName = String(o.binaryPropertyName ?? d.binaryPropertyName).trim();
+	const binaryPropertyName = String(o.binaryPropertyName ?? OPTION_DEFAULTS.binaryPropertyName).trim();
 	if (o.downloadImages === true && binaryPropertyName === '') {
 		throw new NodeOperationError(fx.getNode(), 'Option "Put Images In Field" is empty', {
 			itemIndex,
@@ -81,26 +83,15 @@ export function readRunOptions(fx: IExecuteFunctions, itemIndex: number): RunOpt
 		});
 	}
 	return {
-		pollIntervalMs: Math.max(
-			MIN_POLL_INTERVAL_S * 1000,
-			positiveSeconds(fx, 'Poll Interval', o.pollInterval, d.pollInterval, itemIndex),
-		),
-		timeoutMs: positiveSeconds(fx, 'Job Timeout', o.timeout, d.timeout, itemIndex),
+		pollIntervalMs: seconds(fx, 'pollInterval', o.pollInterval, itemIndex),
+		timeoutMs: seconds(fx, 'timeout', o.timeout, itemIndex),
 		downloadImages: o.downloadImages === true,
 		binaryPropertyName,
-		concurrency: wholeNumber(fx, 'Concurrency', o.concurrency, d.concurrency, 1, itemIndex),
+		concurrency: wholeNumber(fx, 'concurrency', o.concurrency, itemIndex),
 		onTimeout: o.onTimeout === 'returnJob' ? 'returnJob' : 'error',
-		maxRetries: wholeNumber(fx, 'Max Retries', o.maxRetries, d.maxRetries, 0, itemIndex),
-		retryDelayMs: positiveSeconds(fx, 'Retry Delay', o.retryDelay, d.retryDelay, itemIndex),
-		maxRetryAfterMs: positiveSeconds(fx, 'Max Pause on 429',
-			o.maxRetryAfter,
-			d.maxRetryAfter,
-			itemIndex,
-		),
-		requestTimeoutMs: positiveSeconds(fx, 'Request Timeout',
-			o.requestTimeout,
-			d.requestTimeout,
-			itemIndex,
-		),
+		maxRetries: wholeNumber(fx, 'maxRetries', o.maxRetries, itemIndex),
+		retryDelayMs: seconds(fx, 'retryDelay', o.retryDelay, itemIndex),
+		maxRetryAfterMs: seconds(fx, 'maxRetryAfter', o.maxRetryAfter, itemIndex),
+		requestTimeoutMs: seconds(fx, 'requestTimeout', o.requestTimeout, itemIndex),
 	};
 }

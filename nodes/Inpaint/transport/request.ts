@@ -1,97 +1,76 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { NodeApiError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import type { Waiter } from '../helpers/cancellableSleep';
-import type { RunOptions } from '../helpers/options';
 import type { FailureContext } from './apiErrors';
-import { badBodyError, httpError, networkError } from './apiErrors';
-import type { RequestGate } from './gate';
-import { PAST_DEADLINE } from './gate';
-import type { Endpoint } from './retryPolicy';
+import { badBodyError, httpError, networkError, redirectError, submitGaveUpError } from './apiErrors';
+import type { Verdict } from './hostPace';
+import type { Pacer } from './pacer';
+import { PAST_DEADLINE } from './pacer';
+import type { RequestPolicy } from './policy';
+import { bodyAsText, networkCodeOf, parseJsonBody, redirectTarget } from './responses';
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retryPolicy';
+import type { Waiter } from './waiter';
 
 export const CREDENTIAL_TYPE = 'pixazoApi';
 
 const MAX_BACKOFF_MS = 30_000;
+/** While a job is waited out until its deadline, a failing check is tried again at least this often. */
+const PERSIST_BACKOFF_MS = 10_000;
 
 /** What every request of one execution shares. */
 export interface Transport {
 	fx: IExecuteFunctions;
-	gate: RequestGate;
+	pacer: Pacer;
 	waiter: Waiter;
 }
 
 export interface ApiCall {
-	endpoint: Exclude<Endpoint, 'download'>;
+	endpoint: 'submit' | 'poll';
 	url: string;
 	body: IDataObject;
 	itemIndex: number;
 	jobSetId?: string;
-	options: RunOptions;
+	policy: RequestPolicy;
+	/**
+	 * Status checks: give up at this time (a job's deadline), returning PAST_DEADLINE.
+	 * Submits: how long a submit the API keeps refusing with 429 is tried, from its first send.
+	 */
+	deadline?: () => number;
+	patienceMs?: number;
+	/** Retry what is safe to retry until the deadline, not Max Retries times (waiting for a job). */
+	untilDeadline?: boolean;
+	/** Read before every send: true ends the call unsent (the run is stopping). */
+	stopped?: () => boolean;
+	/** Told what went wrong each time a request is tried again (the error to give at the deadline). */
+	onRetry?: (problem: NodeApiError) => void;
 }
 
-const NETWORK_CODE = /^(E[A-Z_]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/;
+/** Thrown instead of sending when the run is stopping: the item was never sent. */
+export class RunStopped extends NodeOperationError {}
 
 /**
- * Finds the network error code (ECONNRESET, ETIMEDOUT…) however n8n wrapped it: n8n 2.x keeps
- * the cause with its `code`; n8n 1.x keeps only `httpCode` and the original messages.
+ * POSTs to the API with the credential's key, paced by the execution's Pacer, and retries only
+ * what is safe to retry (see retryPolicy): a submit only when the API certainly did not take it.
+ * Returns the JSON object the API answered with, or PAST_DEADLINE for a status check whose
+ * deadline came first. Redirects are not followed: the key goes to the credential's URLs only.
  */
-export function networkCodeOf(error: unknown): string | undefined {
-	let current: unknown = error;
-	for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
-		const { code, httpCode, message, messages } = current as Record<string, unknown>;
-		const found = [code, httpCode].find((c): c is string => typeof c === 'string' && NETWORK_CODE.test(c));
-		if (found) {
-			const texts = [message, ...(Array.isArray(messages) ? messages : [])].filter((m) => typeof m === 'string');
-			return found === 'ECONNABORTED' && texts.some((m) => /timeout/i.test(m as string)) ? 'TIMEOUT' : found;
-		}
-		current = (current as { cause?: unknown }).cause;
-	}
-	if (error instanceof Error && /timeout/i.test(error.message)) return 'TIMEOUT';
-	return undefined;
-}
-
-/** JSON from a body that arrived as text, bytes or an already-parsed object; `undefined` when it is not JSON. */
-export function parseJsonBody(body: unknown): unknown {
-	if (body && typeof body === 'object' && !Buffer.isBuffer(body)) return body;
-	const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
-	if (text.trim() === '') return undefined;
-	try {
-		return JSON.parse(text) as unknown;
-	} catch {
-		return undefined;
-	}
-}
-
-function bodyAsText(body: unknown): unknown {
-	return Buffer.isBuffer(body) ? body.toString('utf8') : body;
-}
-
-/**
- * POSTs to the API with the credential's key, and retries only what is safe to retry
- * (see retryPolicy). Returns the JSON object the API answered with.
- */
-export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject> {
-	return (await callApiBefore(t, call, Infinity)) as IDataObject;
-}
-
-/**
- * Like callApi, but gives up waiting (for a rate-limit pause, a backoff or an answer) at
- * `deadline`, returning PAST_DEADLINE: a job's timeout holds even while the API misbehaves.
- */
-export async function callApiBefore(
-	t: Transport,
-	call: ApiCall,
-	deadline: number,
-): Promise<IDataObject | typeof PAST_DEADLINE> {
+export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject | typeof PAST_DEADLINE> {
 	const node = t.fx.getNode();
 	const host = new URL(call.url).host;
-	const ctx: FailureContext = {
-		endpoint: call.endpoint,
-		itemIndex: call.itemIndex,
-		jobSetId: call.jobSetId,
-		host,
-		retries: 0,
-	};
+	const lane = call.endpoint === 'submit' ? 'submit' : 'check';
+	const ctx: FailureContext = { endpoint: call.endpoint, itemIndex: call.itemIndex, jobSetId: call.jobSetId, host, retries: 0 };
+	const patience = call.patienceMs ?? Infinity;
+	let firstSentAt = Infinity;
+	// A refused submit is tried until its patience has run out since it was first sent, and no
+	// submit waits longer than that for a host that has taken nothing in that time.
+	const deadline =
+		call.endpoint === 'submit'
+			? () => Math.min(firstSentAt + patience, t.pacer.lastAcceptedAt(host) + patience)
+			: (call.deadline ?? (() => Infinity));
+	let limited = false;
+	// A request tried again keeps its place in line, ahead of those that came after it.
+	const order = t.pacer.nextOrder();
 	const request: IHttpRequestOptions = {
 		method: 'POST',
 		url: call.url,
@@ -101,75 +80,98 @@ export async function callApiBefore(
 		json: false,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
-		timeout: call.options.requestTimeoutMs,
+		disableFollowRedirect: true,
 	};
-	/** Waits before a retry, unless that would pass the deadline. */
+	const giveUp = (): typeof PAST_DEADLINE => {
+		if (call.endpoint !== 'submit') return PAST_DEADLINE;
+		throw submitGaveUpError(node, ctx, limited, patience);
+	};
+	/** Waits before a retry; false (after waiting until the deadline) when the deadline comes first. */
 	const pause = async (ms: number): Promise<boolean> => {
-		if (Date.now() + ms >= deadline) {
-			await t.waiter.wait(deadline - Date.now());
+		const left = deadline() - Date.now();
+		if (ms >= left) {
+			await t.waiter.wait(Math.min(left, ms));
 			return false;
 		}
 		await t.waiter.wait(ms);
 		return true;
 	};
+	const backoff = (attempt: number) =>
+		backoffMs(attempt, call.policy.retryDelayMs, call.untilDeadline ? PERSIST_BACKOFF_MS : MAX_BACKOFF_MS);
 
 	for (let attempt = 0; ; attempt++) {
 		ctx.retries = attempt;
-		const canRetry = attempt < call.options.maxRetries;
-		// An answer is not awaited past the deadline either (at least a second, for the last check).
-		const timeout = Math.min(call.options.requestTimeoutMs, Math.max(1000, deadline - Date.now()));
-		let response: IN8nHttpFullResponse;
+		const mayRetry = call.untilDeadline === true || attempt < call.policy.maxRetries;
+		const lease = await t.pacer.acquire(host, lane, deadline, order);
+		if (lease === PAST_DEADLINE) return giveUp();
+		let verdict: Verdict = 'accepted';
+		let pauseMs = 0;
+		let response: IN8nHttpFullResponse | undefined;
+		let networkCode: string | undefined;
+		// An answer is not awaited far past the deadline either (a second at least, for the last check).
+		const timeout = Math.min(call.policy.requestTimeoutMs, Math.max(1000, deadline() - Date.now()));
+		if (call.stopped?.()) {
+			lease.settle('unused');
+			throw new RunStopped(node, 'The run stopped before this item was sent');
+		}
 		try {
-			const answer = await t.gate.run(
-				host,
-				async () =>
-					(await t.fx.helpers.httpRequestWithAuthentication.call(t.fx, CREDENTIAL_TYPE, {
-						...request,
-						timeout,
-					})) as IN8nHttpFullResponse,
-				deadline,
-			);
-			if (answer === PAST_DEADLINE) return PAST_DEADLINE;
-			response = answer;
+			firstSentAt = Math.min(firstSentAt, lease.sentAt);
+			response = (await t.fx.helpers.httpRequestWithAuthentication.call(t.fx, CREDENTIAL_TYPE, {
+				...request,
+				timeout,
+			})) as IN8nHttpFullResponse;
+			if (response.statusCode === 429) {
+				verdict = 'limited';
+				limited = true;
+				const asked = parseRetryAfter(response.headers?.['retry-after']);
+				pauseMs = Math.min(asked ?? 0, call.policy.maxRetryAfterMs);
+			} else if (response.statusCode >= 500) {
+				verdict = 'failed';
+			}
 		} catch (error) {
+			verdict = 'failed';
 			// A cancelled execution aborts the request: stop here instead of retrying.
 			t.waiter.throwIfCancelled();
-			const code = networkCodeOf(error) ?? 'ECONNRESET';
-			if (canRetry && isRetryableNetworkError(call.endpoint, code)) {
-				t.fx.logger.debug(`Pixazo ${call.endpoint}: ${code}, retrying`, { itemIndex: call.itemIndex, attempt });
-				if (await pause(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS))) continue;
-				return PAST_DEADLINE;
-			}
-			// The original error is dropped on purpose: it carries the request headers, key included.
-			throw networkError(node, code, timeout, ctx);
+			networkCode = networkCodeOf(error) ?? 'ECONNRESET';
+		} finally {
+			lease.settle(verdict, pauseMs);
 		}
 
+		if (networkCode !== undefined || !response) {
+			const code = networkCode ?? 'ECONNRESET';
+			// The original error is dropped on purpose: it carries the request headers, key included.
+			const error = networkError(node, code, timeout, ctx);
+			if (!mayRetry || !isRetryableNetworkError(call.endpoint, code)) throw error;
+			call.onRetry?.(error);
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: ${code}, retrying`, { itemIndex: call.itemIndex, attempt });
+			if (!(await pause(backoff(attempt)))) return giveUp();
+			continue;
+		}
 		const status = response.statusCode;
 		const body = bodyAsText(response.body);
 		if (status >= 200 && status < 300) {
 			const json = parseJsonBody(body);
 			if (json && typeof json === 'object' && !Array.isArray(json)) return json as IDataObject;
 			const problem = body === undefined || String(body).trim() === '' ? 'an empty body' : 'a body that is not a JSON object';
-			if (canRetry && call.endpoint === 'poll') {
-				if (await pause(backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS))) continue;
-				return PAST_DEADLINE;
-			}
-			throw badBodyError(node, problem, body, ctx);
+			const error = badBodyError(node, problem, body, ctx);
+			if (!(mayRetry && call.endpoint === 'poll')) throw error;
+			call.onRetry?.(error);
+			if (!(await pause(backoff(attempt)))) return giveUp();
+			continue;
 		}
-
-		if (canRetry && isRetryableStatus(call.endpoint, status)) {
-			const asked = parseRetryAfter(response.headers?.['retry-after']);
-			const delay =
-				asked !== undefined
-					? Math.min(asked, call.options.maxRetryAfterMs)
-					: backoffMs(attempt, call.options.retryDelayMs, MAX_BACKOFF_MS);
-			if (status === 429) t.gate.pauseHost(host, Date.now() + delay);
-			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP ${status}, retrying in ${delay} ms`, {
-				itemIndex: call.itemIndex,
-				attempt,
-			});
-			if (await pause(delay)) continue;
-			return PAST_DEADLINE;
+		if (status >= 300 && status < 400) {
+			throw redirectError(node, status, redirectTarget(response.headers?.location, call.url), ctx);
+		}
+		// A 429 means the API did not take the request: a submit is tried again until its deadline.
+		if (status === 429 && (mayRetry || call.endpoint === 'submit')) {
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP 429, pausing ${pauseMs} ms`, { itemIndex: call.itemIndex, attempt });
+			continue;
+		}
+		if (mayRetry && isRetryableStatus(call.endpoint, status)) {
+			call.onRetry?.(httpError(node, status, parseJsonBody(body) ?? body, ctx));
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP ${status}, retrying`, { itemIndex: call.itemIndex, attempt });
+			if (!(await pause(backoff(attempt)))) return giveUp();
+			continue;
 		}
 		throw httpError(node, status, parseJsonBody(body) ?? body, ctx);
 	}

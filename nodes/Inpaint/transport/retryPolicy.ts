@@ -14,6 +14,11 @@ export function isRetryableStatus(endpoint: Endpoint, status: number): boolean {
 	return TRANSIENT_STATUS.has(status);
 }
 
+/** True when the request certainly never reached the server (so no job can exist). */
+export function neverSent(code: string): boolean {
+	return NOT_SENT_CODES.has(code);
+}
+
 export function isRetryableNetworkError(endpoint: Endpoint, code: string): boolean {
 	if (endpoint === 'submit') return NOT_SENT_CODES.has(code);
 	return true;

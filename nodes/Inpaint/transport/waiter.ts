@@ -45,4 +45,18 @@ export class Waiter {
 			this.throwIfCancelled();
 		}
 	}
+
+	/** Resolves after `ms` or as soon as `wake` settles, whichever comes first; throws when cancelled. */
+	async waitOrWake(ms: number, wake: Promise<void>): Promise<void> {
+		let woken = false;
+		const marked = wake.then(() => {
+			woken = true;
+		});
+		const end = Date.now() + Math.max(0, ms);
+		this.throwIfCancelled();
+		for (let left = end - Date.now(); left > 0 && !woken; left = end - Date.now()) {
+			await Promise.race([sleep(Math.min(left, SLICE_MS)), this.cancelled, marked]);
+			this.throwIfCancelled();
+		}
+	}
 }
