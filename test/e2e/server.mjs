@@ -31,10 +31,11 @@ export function restClient(base) {
 	return client;
 }
 
-async function waitForReady(server, base, timeoutMs) {
+/** Waits until `base`/healthz/readiness answers 200 (n8n start, or a worker's health server). */
+export async function waitForReady(server, base, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		check(server.exitCode === null && server.signalCode === null, `n8n start exited (${server.exitCode ?? server.signalCode})`, server.output.slice(-3000));
+		check(server.exitCode === null && server.signalCode === null, `n8n exited (${server.exitCode ?? server.signalCode})`, server.output.slice(-3000));
 		try {
 			if ((await fetch(`${base}/healthz/readiness`)).status === 200) return;
 		} catch {

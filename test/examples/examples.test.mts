@@ -1,9 +1,10 @@
 // Every example workflow is a real n8n workflow file (it imports into n8n as it is); here every
 // Inpaint node in it runs through n8n's engine against the simulator. The other nodes (S3,
-// Telegram, Wait, If, Schedule) stay in the files; the test stands in pass-through nodes for them,
-// except the If, whose stand-in evaluates its conditions (so the wait loop really loops).
-// The AI Agent example's Inpaint runs as a tool, called by n8n's LangChain nodes: npm run e2e
-// runs it in the n8n application against a fake model; here its parameters are checked.
+// Telegram, Wait, If, Schedule, Webhook, sticky notes) stay in the files; the test stands in
+// pass-through nodes for them, except the If, whose stand-in evaluates its conditions (so the
+// wait loops really loop). The AI Agent example's Inpaint runs as a tool, called by n8n's
+// LangChain nodes: npm run e2e runs it in the n8n application against a fake model; here its
+// parameters are checked.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,6 +29,8 @@ const STUBS = [
 	'n8n-nodes-base.awsS3',
 	'n8n-nodes-base.telegram',
 	'n8n-nodes-base.scheduleTrigger',
+	'n8n-nodes-base.webhook',
+	'n8n-nodes-base.stickyNote',
 ];
 
 type WorkflowNode = {
@@ -56,7 +59,7 @@ describe('example workflows', () => {
 		await disposeHarness();
 	});
 
-	it('includes dog → lion, a wait loop, a storage upload and a messaging post', () => {
+	it('includes dog → lion, a wait loop, a storage upload, a messaging post and the crash-safe queue-mode pattern', () => {
 		expect(files).toEqual(
 			expect.arrayContaining([
 				'inpaint-dog-to-lion.workflow.json',
@@ -64,6 +67,7 @@ describe('example workflows', () => {
 				'inpaint-to-s3.workflow.json',
 				'inpaint-to-telegram.workflow.json',
 				'ai-agent-inpaint-tool.workflow.json',
+				'queue-mode-crash-safe.workflow.json',
 			]),
 		);
 	});
