@@ -39,7 +39,7 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: range('timeout'),
 			default: 300,
 			description:
-				'Longest wait for one job, counted from when the API accepted it (Get Results: from when the node started checking). Rate limits and outages are waited out within it. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held.',
+				'Longest wait for one job, counted from when the API accepted it (Get Results: from when the node started checking). Rate limits and outages are waited out within it. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held; in queue mode, keep N8N_GRACEFUL_SHUTDOWN_TIMEOUT above this timeout, or a worker that is stopped drops the jobs it waits for.',
 		},
 		{
 			displayName: 'Max Pause on 429 (Seconds)',
