@@ -28,14 +28,31 @@ const nodeGlobals = {
 };
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**/dist/**', 'out/**', 'coverage/**', 'test/compat/**/node_modules/**', 'test/e2e/.cache/**', '**/*.d.ts'] },
+	{
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'test/fixtures/**/dist/**',
+			'out/**',
+			'coverage/**',
+			'test/compat/**/node_modules/**',
+			'test/e2e/.cache/**',
+			'**/*.d.ts',
+		],
+	},
 	...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts', '**/*.mts'] })),
 	{
 		files: ['**/*.mjs', '**/*.js'],
 		...js.configs.recommended,
 		languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },
 	},
-	{ files: ['gulpfile.js', '.prettierrc.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } } },
+	{
+		files: ['gulpfile.js', '.prettierrc.js'],
+		languageOptions: {
+			sourceType: 'commonjs',
+			globals: { require: 'readonly', module: 'writable' },
+		},
+	},
 	{
 		files: shipped,
 		rules: { '@typescript-eslint/no-explicit-any': 'error' },
@@ -52,7 +69,11 @@ export default [
 		plugins: n8nBase,
 		rules: n8nNodesBase.configs.community.rules,
 	},
-	{ files: ['credentials/**/*.ts'], plugins: n8nBase, rules: n8nNodesBase.configs.credentials.rules },
+	{
+		files: ['credentials/**/*.ts'],
+		plugins: n8nBase,
+		rules: n8nNodesBase.configs.credentials.rules,
+	},
 	{ files: ['nodes/**/*.ts'], plugins: n8nBase, rules: n8nNodesBase.configs.nodes.rules },
 	{ ...n8nCommunityNodesPlugin.configs.recommended, files: [...shipped, 'package.json'] },
 	{

@@ -2,7 +2,9 @@
 const { task, src, dest } = require('gulp');
 
 function copyIcons() {
-	return src(['nodes/**/*.svg', 'nodes/**/*.node.json', 'credentials/**/*.svg'], { base: '.' }).pipe(dest('dist'));
+	return src(['nodes/**/*.svg', 'nodes/**/*.node.json', 'credentials/**/*.svg'], {
+		base: '.',
+	}).pipe(dest('dist'));
 }
 
 task('build:icons', copyIcons);

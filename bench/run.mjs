@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 import { Agent, request } from 'undici';
 
-import { Container, disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } from '../test/harness/engine.mjs';
+import {
+	Container,
+	disposeHarness,
+	loadPackage,
+	n8nCoreVersion,
+	runWorkflow,
+} from '../test/harness/engine.mjs';
 import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 import { startSimulatorProcess } from './simProcess.mjs';
 import { items, uniquePrompt } from './workflow.mjs';
@@ -43,11 +49,17 @@ const submit = (extra = {}) => ({
 
 async function timedRun(n, parameters, tag) {
 	const started = performance.now();
-	const run = await runWorkflow({ pkg, workflow: inpaintWorkflow(parameters), credentials, input: items(n, tag) });
+	const run = await runWorkflow({
+		pkg,
+		workflow: inpaintWorkflow(parameters),
+		credentials,
+		input: items(n, tag),
+	});
 	const ms = performance.now() - started;
 	const out = run.output('Inpaint') ?? [];
 	const ok = out.filter((i) => i.json.status === 'succeeded').length;
-	if (run.status !== 'success' || ok !== n) throw new Error(`${tag}: ${run.status}, ${ok}/${n} succeeded: ${run.error?.message}`);
+	if (run.status !== 'success' || ok !== n)
+		throw new Error(`${tag}: ${run.status}, ${ok}/${n} succeeded: ${run.error?.message}`);
 	return ms;
 }
 
@@ -65,10 +77,14 @@ async function itemByItem(n, jobMs) {
 	};
 	const started = performance.now();
 	for (let i = 0; i < n; i++) {
-		const job = await post(`${sim.submitBaseUrl}/getImage`, { prompt: `peer loop ${i} [sim:ms=${jobMs}]` });
+		const job = await post(`${sim.submitBaseUrl}/getImage`, {
+			prompt: `peer loop ${i} [sim:ms=${jobMs}]`,
+		});
 		for (;;) {
 			await new Promise((r) => setTimeout(r, DEFAULT_POLL_INTERVAL_MS));
-			const state = await post(`${sim.pollBaseUrl}/getGenerationResults`, { job_set_id: job.job_set_id });
+			const state = await post(`${sim.pollBaseUrl}/getGenerationResults`, {
+				job_set_id: job.job_set_id,
+			});
 			if (state.status === 'succeeded') break;
 		}
 	}
@@ -92,7 +108,12 @@ async function inPool(n, send) {
 }
 
 /** The body the node sends for the overhead figure (a fixed prompt, see there). */
-const sameBody = () => JSON.stringify({ prompt: 'Change to a lion', imageUrl: sim.sampleImageUrl, maskUrl: sim.sampleMaskUrl });
+const sameBody = () =>
+	JSON.stringify({
+		prompt: 'Change to a lion',
+		imageUrl: sim.sampleImageUrl,
+		maskUrl: sim.sampleMaskUrl,
+	});
 
 /** The same requests as the node makes in sync mode, from a bare undici client. */
 async function rawClient(n) {
@@ -150,7 +171,9 @@ const results = {
 // which n8n has loaded long before, is required first and not counted).
 {
 	const script = `require('n8n-workflow');const t=process.hrtime.bigint();require('./dist/nodes/Inpaint/Inpaint.node.js');require('./dist/credentials/PixazoApi.credentials.js');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-	const samples = Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, ['-e', script], { cwd: root })));
+	const samples = Array.from({ length: 7 }, () =>
+		Number(execFileSync(process.execPath, ['-e', script], { cwd: root })),
+	);
 	results.loadTimeMs = round(median(samples));
 	results.loadTimeSamplesMs = samples.map((s) => round(s));
 	say(`load time: ${results.loadTimeMs} ms (median of 7 fresh processes)`);
@@ -159,13 +182,24 @@ const results = {
 // 2. downloadRssMb: in its own process, so nothing else of this run is counted.
 {
 	const n = quick ? 50 : 200;
-	const line = execFileSync(process.execPath, ['--expose-gc', join(here, 'download-memory.mjs'), String(n)], {
-		cwd: root,
-	}).toString();
+	const line = execFileSync(
+		process.execPath,
+		['--expose-gc', join(here, 'download-memory.mjs'), String(n)],
+		{
+			cwd: root,
+		},
+	).toString();
 	const mem = JSON.parse(line.trim().split('\n').pop());
 	results.downloadRssMb = round(mem.growthMb, 1);
-	results.download = { items: n, ...Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, typeof v === 'number' ? round(v, 1) : v])) };
-	say(`download memory: +${results.downloadRssMb} MB RSS for ${n} items × ${round(mem.avgImageMb)} MB (filesystem binary mode)`);
+	results.download = {
+		items: n,
+		...Object.fromEntries(
+			Object.entries(mem).map(([k, v]) => [k, typeof v === 'number' ? round(v, 1) : v]),
+		),
+	};
+	say(
+		`download memory: +${results.downloadRssMb} MB RSS for ${n} items × ${round(mem.avgImageMb)} MB (filesystem binary mode)`,
+	);
 }
 
 // 3. batchRatio: 100 items of 2 s jobs vs 1 item, default options, side by side.
@@ -189,8 +223,12 @@ const results = {
 		itemByItemItems: refItems,
 		itemByItemEstimatedForBatchMs: round((peerMs / refItems) * n, 0),
 	};
-	say(`batch: ${n} items ${round(batch / 1000)} s vs 1 item ${round(singleMs / 1000)} s → ratio ${results.batchRatio}`);
-	say(`  item by item (peers): ${refItems} items ${round(peerMs / 1000)} s → about ${round((peerMs / refItems / 1000) * n)} s for ${n}`);
+	say(
+		`batch: ${n} items ${round(batch / 1000)} s vs 1 item ${round(singleMs / 1000)} s → ratio ${results.batchRatio}`,
+	);
+	say(
+		`  item by item (peers): ${refItems} items ${round(peerMs / 1000)} s → about ${round((peerMs / refItems / 1000) * n)} s for ${n}`,
+	);
 }
 
 // 4. overheadRatio: 1,000 items answered at once, through the engine vs a bare undici client.
@@ -221,8 +259,12 @@ const results = {
 		n8nTransportVsRawUndici: round(median(transport) / median(raw), 3),
 		engineVsN8nTransport: round(median(engine) / median(transport), 3),
 	};
-	say(`overhead: ${n} sync items engine ${round(median(engine))} ms vs raw undici ${round(median(raw))} ms → ratio ${results.overheadRatio}`);
-	say(`  n8n's own HTTP layer alone (no engine, no node): ${round(median(transport))} ms = ${results.overhead.n8nTransportVsRawUndici} × raw undici; engine + node = ${results.overhead.engineVsN8nTransport} × that`);
+	say(
+		`overhead: ${n} sync items engine ${round(median(engine))} ms vs raw undici ${round(median(raw))} ms → ratio ${results.overheadRatio}`,
+	);
+	say(
+		`  n8n's own HTTP layer alone (no engine, no node): ${round(median(transport))} ms = ${results.overhead.n8nTransportVsRawUndici} × raw undici; engine + node = ${results.overhead.engineVsN8nTransport} × that`,
+	);
 }
 
 // 5. pollsPerJob and detectionDelayP95Ms, for jobs of 1, 5 and 20 s at the default poll interval.
@@ -231,7 +273,11 @@ const results = {
 	await sim.reset();
 	const durations = quick ? [1, 5] : [1, 5, 20];
 	const perDuration = 10;
-	const input = durations.flatMap((s) => Array.from({ length: perDuration }, (_, k) => ({ json: { i: `${s}s-${k}`, extra: `[sim:ms=${s * 1000}]` } })));
+	const input = durations.flatMap((s) =>
+		Array.from({ length: perDuration }, (_, k) => ({
+			json: { i: `${s}s-${k}`, extra: `[sim:ms=${s * 1000}]` },
+		})),
+	);
 	const run = await runWorkflow({ pkg, workflow: inpaintWorkflow(submit()), credentials, input });
 	if (run.status !== 'success') throw new Error(`poll run failed: ${run.error?.message}`);
 	const { jobs } = await sim.stats();
@@ -250,7 +296,9 @@ const results = {
 			goalPolls: round(s / (DEFAULT_POLL_INTERVAL_MS / 1000) + 2, 1),
 			delaysMs: delays.map((d) => round(d, 0)),
 		};
-		say(`polls for ${s} s jobs: ${results.pollsPerJob[`${s}s`]} per job (max ${Math.max(...polls)}, goal ≤ ${results.polls[`${s}s`].goalPolls}); detection delay p95 ${results.detectionDelayP95Ms[`${s}s`]} ms (goal ≤ ${DEFAULT_POLL_INTERVAL_MS + 100})`);
+		say(
+			`polls for ${s} s jobs: ${results.pollsPerJob[`${s}s`]} per job (max ${Math.max(...polls)}, goal ≤ ${results.polls[`${s}s`].goalPolls}); detection delay p95 ${results.detectionDelayP95Ms[`${s}s`]} ms (goal ≤ ${DEFAULT_POLL_INTERVAL_MS + 100})`,
+		);
 	}
 }
 
@@ -260,7 +308,11 @@ const results = {
 	const n = quick ? 300 : 1000;
 	const rate = 20;
 	await sim.reset();
-	await sim.configure({ mode: 'async', jobMs: 2000, rateLimit: { type: 'tokenBucket', ratePerSec: rate, burst: rate } });
+	await sim.configure({
+		mode: 'async',
+		jobMs: 2000,
+		rateLimit: { type: 'tokenBucket', ratePerSec: rate, burst: rate },
+	});
 	const ms = await timedRun(n, submit(), 'rateLimited');
 	const { answeredByEndpoint: by, jobsCreated, duplicateSubmits } = await sim.stats();
 	const ok = (by.submit?.[200] ?? 0) + (by.poll?.[200] ?? 0);
@@ -268,8 +320,20 @@ const results = {
 	const floorMs = (ok / rate) * 1000;
 	results.rateLimitedFloorRatio = round(ms / floorMs, 3);
 	results.rateLimited429Share = round(limited / (ok + limited), 3);
-	results.rateLimited = { items: n, jobMs: 2000, limitPerSec: rate, wallMs: round(ms, 0), acceptedRequests: ok, refused429: limited, floorMs: round(floorMs, 0), jobsCreated, duplicateSubmits };
-	say(`rate-limited: ${n} items at ${rate} req/s: ${round(ms / 1000)} s vs floor ${round(floorMs / 1000)} s (${ok} accepted requests) → ratio ${results.rateLimitedFloorRatio}; ${limited} × 429 = ${results.rateLimited429Share} of requests`);
+	results.rateLimited = {
+		items: n,
+		jobMs: 2000,
+		limitPerSec: rate,
+		wallMs: round(ms, 0),
+		acceptedRequests: ok,
+		refused429: limited,
+		floorMs: round(floorMs, 0),
+		jobsCreated,
+		duplicateSubmits,
+	};
+	say(
+		`rate-limited: ${n} items at ${rate} req/s: ${round(ms / 1000)} s vs floor ${round(floorMs / 1000)} s (${ok} accepted requests) → ratio ${results.rateLimitedFloorRatio}; ${limited} × 429 = ${results.rateLimited429Share} of requests`,
+	);
 	await sim.configure({ rateLimit: null });
 }
 
@@ -290,7 +354,9 @@ say(`| batchRatio | ${results.batchRatio} | ≤ 1.25 |`);
 say(`| overheadRatio | ${results.overheadRatio} | ≤ 1.5 |`);
 for (const k of Object.keys(results.pollsPerJob)) {
 	say(`| pollsPerJob ${k} | ${results.pollsPerJob[k]} | ≤ ${results.polls[k].goalPolls} |`);
-	say(`| detectionDelayP95Ms ${k} | ${results.detectionDelayP95Ms[k]} | ≤ ${DEFAULT_POLL_INTERVAL_MS + 100} |`);
+	say(
+		`| detectionDelayP95Ms ${k} | ${results.detectionDelayP95Ms[k]} | ≤ ${DEFAULT_POLL_INTERVAL_MS + 100} |`,
+	);
 }
 say(`| loadTimeMs | ${results.loadTimeMs} | ≤ 20 |`);
 say(`| downloadRssMb | ${results.downloadRssMb} | ≤ 150 |`);

@@ -6,7 +6,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startSimulator } from '../simulator/server.mjs';
-import { disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } from '../test/harness/engine.mjs';
+import {
+	disposeHarness,
+	loadPackage,
+	n8nCoreVersion,
+	runWorkflow,
+} from '../test/harness/engine.mjs';
 import { simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,10 +25,14 @@ let exitCode = 1;
 try {
 	line(`API simulator on ${sim.url} (submit: ${sim.submitBaseUrl}, poll: ${sim.pollBaseUrl})`);
 	const pkg = await loadPackage(root);
-	line(`Loaded ${pkg.packageName} with n8n-core ${n8nCoreVersion}'s package loader in ${Math.round(pkg.loadMs)} ms`);
+	line(
+		`Loaded ${pkg.packageName} with n8n-core ${n8nCoreVersion}'s package loader in ${Math.round(pkg.loadMs)} ms`,
+	);
 
 	const workflow = JSON.parse(await readFile(workflowFile, 'utf8'));
-	line(`Running "${workflow.name}" (${relative(root, workflowFile)}) through n8n's WorkflowExecute…`);
+	line(
+		`Running "${workflow.name}" (${relative(root, workflowFile)}) through n8n's WorkflowExecute…`,
+	);
 	const run = await runWorkflow({
 		pkg,
 		workflow,
@@ -47,13 +56,17 @@ try {
 			const bytes = await run.readBinary(item, key);
 			const file = join(root, 'out', `dog-to-lion${key === 'data' ? '' : `-${key}`}.png`);
 			await writeFile(file, bytes);
-			line(`\nBinary "${key}": ${binary.fileName}, ${binary.mimeType}, ${bytes.length} bytes → saved to ${relative(root, file)}`);
+			line(
+				`\nBinary "${key}": ${binary.fileName}, ${binary.mimeType}, ${bytes.length} bytes → saved to ${relative(root, file)}`,
+			);
 		}
 		const input = await fetch(sim.sampleImageUrl).then((r) => r.arrayBuffer());
 		await writeFile(join(root, 'out', 'dog.png'), Buffer.from(input));
 		line(`Input image saved to out/dog.png for comparison.`);
 		const stats = sim.stats();
-		line(`Simulator saw ${stats.requests.submit} submit, ${stats.requests.poll} status checks, ${stats.requests.results} image download(s).`);
+		line(
+			`Simulator saw ${stats.requests.submit} submit, ${stats.requests.poll} status checks, ${stats.requests.results} image download(s).`,
+		);
 		exitCode = 0;
 	}
 } finally {

@@ -17,7 +17,16 @@
 // npm run dev -- --check --screenshots   also saves docs/images/dev-editor.png (that run in the
 //                          editor) and agent-tool-*.png (Debian's Chromium, as npm run screenshots).
 // npm run dev -- --port 5678   a fixed editor port (default: a free one).
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+	cpSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	utimesSync,
+	writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -25,7 +34,17 @@ import { join, relative } from 'node:path';
 import { startSimulator } from '../simulator/server.mjs';
 import { startFakeOpenAi } from '../test/e2e/fake-openai.mjs';
 import { ensureN8n, ensureNode24, ensureSqlite3, n8nCached } from '../test/e2e/install.mjs';
-import { PACKAGE_NAME, ROOT, check, killAllChildren, runOk, say, sleep, start, stopChild } from '../test/e2e/lib.mjs';
+import {
+	PACKAGE_NAME,
+	ROOT,
+	check,
+	killAllChildren,
+	runOk,
+	say,
+	sleep,
+	start,
+	stopChild,
+} from '../test/e2e/lib.mjs';
 import { OWNER, setupOwner, startServer } from '../test/e2e/server.mjs';
 import { simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 
@@ -39,7 +58,10 @@ const DOG_TO_LION = 'Inpaint: dog to lion';
 /** Copies the icons and the codex next to the compiled files (what gulp build:icons does for dist/). */
 function copyAssets(distDir) {
 	for (const dir of ['nodes', 'credentials']) {
-		cpSync(join(ROOT, dir), join(distDir, dir), { recursive: true, filter: (src) => !/\.ts$/.test(src) });
+		cpSync(join(ROOT, dir), join(distDir, dir), {
+			recursive: true,
+			filter: (src) => !/\.ts$/.test(src),
+		});
 	}
 }
 
@@ -50,8 +72,29 @@ async function buildPackageInto(userFolder) {
 	const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 	for (const field of ['devDependencies', 'peerDependencies', 'scripts']) delete manifest[field];
 	writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(manifest, null, 2));
-	writeFileSync(join(userFolder, '.n8n', 'nodes', 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } }, null, 2));
-	await runOk(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(pkgDir, 'dist')], { cwd: ROOT });
+	writeFileSync(
+		join(userFolder, '.n8n', 'nodes', 'package.json'),
+		JSON.stringify(
+			{
+				name: 'installed-nodes',
+				private: true,
+				dependencies: { [PACKAGE_NAME]: manifest.version },
+			},
+			null,
+			2,
+		),
+	);
+	await runOk(
+		process.execPath,
+		[
+			join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+			'-p',
+			join(ROOT, 'tsconfig.json'),
+			'--outDir',
+			join(pkgDir, 'dist'),
+		],
+		{ cwd: ROOT },
+	);
 	copyAssets(join(pkgDir, 'dist'));
 	return pkgDir;
 }
@@ -63,7 +106,8 @@ function exampleWorkflows(credentialRefs) {
 		.map((file) => {
 			const workflow = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'));
 			for (const node of workflow.nodes) {
-				for (const type of Object.keys(node.credentials ?? {})) if (credentialRefs[type]) node.credentials[type] = credentialRefs[type];
+				for (const type of Object.keys(node.credentials ?? {}))
+					if (credentialRefs[type]) node.credentials[type] = credentialRefs[type];
 			}
 			return { ...workflow, id: undefined, active: false };
 		});
@@ -79,15 +123,28 @@ async function createCredential(rest, name, type, data) {
 async function runFromEditor(rest, workflow, n8nDir) {
 	const { parse } = createRequire(join(n8nDir, 'node_modules', 'n8n', 'package.json'))('flatted');
 	const trigger = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger');
-	const started = await rest('POST', `/rest/workflows/${workflow.id}/run`, { workflowData: workflow, triggerToStartFrom: { name: trigger.name } });
+	const started = await rest('POST', `/rest/workflows/${workflow.id}/run`, {
+		workflowData: workflow,
+		triggerToStartFrom: { name: trigger.name },
+	});
 	const executionId = started.json?.data?.executionId;
-	check(started.status === 200 && executionId, 'the editor did not start the workflow', started.text);
+	check(
+		started.status === 200 && executionId,
+		'the editor did not start the workflow',
+		started.text,
+	);
 	for (;;) {
 		const r = await rest('GET', `/rest/executions/${executionId}`);
 		check(r.status === 200, `GET /rest/executions/${executionId} answered ${r.status}`, r.text);
 		const execution = r.json.data;
-		if (execution.finished || ['success', 'error', 'crashed', 'canceled'].includes(execution.status)) {
-			return { ...execution, data: typeof execution.data === 'string' ? parse(execution.data) : execution.data };
+		if (
+			execution.finished ||
+			['success', 'error', 'crashed', 'canceled'].includes(execution.status)
+		) {
+			return {
+				...execution,
+				data: typeof execution.data === 'string' ? parse(execution.data) : execution.data,
+			};
 		}
 		await sleep(300);
 	}
@@ -96,7 +153,8 @@ async function runFromEditor(rest, workflow, n8nDir) {
 /** Waits until n8n's output shows a hot reload of the package after `since` characters. */
 async function hotReloadSeen(server, since) {
 	for (let i = 0; i < 100; i++) {
-		if (server.child.output.slice(since).includes(`Hot reload triggered for ${PACKAGE_NAME}`)) return true;
+		if (server.child.output.slice(since).includes(`Hot reload triggered for ${PACKAGE_NAME}`))
+			return true;
 		await sleep(200);
 	}
 	return false;
@@ -126,7 +184,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
 	const node24 = await ensureNode24();
-	const n8n = { ...(await ensureN8n('2', node24, n8nCached('2') ? null : ensureSqlite3())), name: 'n8n 2.x' };
+	const n8n = {
+		...(await ensureN8n('2', node24, n8nCached('2') ? null : ensureSqlite3())),
+		name: 'n8n 2.x',
+	};
 	userFolder = mkdtempSync(join(tmpdir(), 'pixazo-dev-'));
 	const filesDir = join(userFolder, 'files');
 	const pkgDir = await buildPackageInto(userFolder);
@@ -136,18 +197,39 @@ try {
 	fakeModel = await startFakeOpenAi();
 	say(`API simulator ${sim.url}, fake OpenAI model ${fakeModel.baseUrl}`);
 
-	watcher = start(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--watch', '--preserveWatchOutput', '--outDir', join(pkgDir, 'dist')], {
-		onOutput: (text) => {
-			for (const line of text.split('\n').filter((l) => /error|Found \d+ error/.test(l))) say(`tsc: ${line.trim()}`);
+	watcher = start(
+		process.execPath,
+		[
+			join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+			'-p',
+			'tsconfig.json',
+			'--watch',
+			'--preserveWatchOutput',
+			'--outDir',
+			join(pkgDir, 'dist'),
+		],
+		{
+			onOutput: (text) => {
+				for (const line of text.split('\n').filter((l) => /error|Found \d+ error/.test(l)))
+					say(`tsc: ${line.trim()}`);
+			},
 		},
-	});
+	);
 
 	const devN8n = { ...n8n, env: { ...n8n.env, N8N_DEV_RELOAD: 'true' } };
 	server = await startServer(devN8n, userFolder, filesDir, { port: portArg });
 	const { rest, base } = server;
 	await setupOwner(rest);
-	const pixazo = await createCredential(rest, 'Pixazo API (simulator)', 'pixazoApi', simulatorCredential(sim));
-	const openAi = await createCredential(rest, 'OpenAI (fake model)', 'openAiApi', { apiKey: 'sk-dev-fake-model-key', url: fakeModel.baseUrl });
+	const pixazo = await createCredential(
+		rest,
+		'Pixazo API (simulator)',
+		'pixazoApi',
+		simulatorCredential(sim),
+	);
+	const openAi = await createCredential(rest, 'OpenAI (fake model)', 'openAiApi', {
+		apiKey: 'sk-dev-fake-model-key',
+		url: fakeModel.baseUrl,
+	});
 	const created = [];
 	for (const workflow of exampleWorkflows({ pixazoApi: pixazo, openAiApi: openAi })) {
 		const r = await rest('POST', '/rest/workflows', workflow);
@@ -159,7 +241,9 @@ try {
 	say(`n8n ${n8n.version} editor: ${base}/   (log in: ${OWNER.email} / ${OWNER.password})`);
 	say(`  workflows: ${created.map((w) => `"${w.name}"`).join(', ')}`);
 	say(`  credentials: "${pixazo.name}" → ${sim.url}, "${openAi.name}" → ${fakeModel.baseUrl}`);
-	say(`  ${PACKAGE_NAME} from ${relative(process.cwd(), ROOT) || '.'}: edit nodes/ or credentials/, tsc rebuilds, n8n reloads it (reopen the node panel)`);
+	say(
+		`  ${PACKAGE_NAME} from ${relative(process.cwd(), ROOT) || '.'}: edit nodes/ or credentials/, tsc rebuilds, n8n reloads it (reopen the node panel)`,
+	);
 
 	if (CHECK) {
 		const dog = created.find((w) => w.name === DOG_TO_LION);
@@ -170,20 +254,36 @@ try {
 		const item = runData[inpaintName]?.[0]?.data?.main?.[0]?.[0];
 		say(`dog → lion through the editor's REST API: execution ${execution.id} ${execution.status}`);
 		say(`  ${JSON.stringify({ ...item?.json, raw: undefined })}`);
-		say(`  binary: ${JSON.stringify(item?.binary?.data ? { fileName: item.binary.data.fileName, mimeType: item.binary.data.mimeType, fileSize: item.binary.data.fileSize } : null)}`);
-		check(execution.status === 'success', `the execution ended ${execution.status}`, execution.data?.resultData?.error);
-		check(item?.json?.status === 'succeeded' && item.json.imageUrl?.startsWith(`${sim.url}/results/`), 'no image from the simulator', item?.json);
+		say(
+			`  binary: ${JSON.stringify(item?.binary?.data ? { fileName: item.binary.data.fileName, mimeType: item.binary.data.mimeType, fileSize: item.binary.data.fileSize } : null)}`,
+		);
+		check(
+			execution.status === 'success',
+			`the execution ended ${execution.status}`,
+			execution.data?.resultData?.error,
+		);
+		check(
+			item?.json?.status === 'succeeded' && item.json.imageUrl?.startsWith(`${sim.url}/results/`),
+			'no image from the simulator',
+			item?.json,
+		);
 		check(item?.binary?.data?.mimeType === 'image/png', 'no PNG binary', item?.binary);
 		// Hot reload: a rebuilt file in the package folder makes n8n reload the package.
 		const since = server.child.output.length;
 		const nodeFile = join(pkgDir, 'dist', 'nodes', 'Inpaint', 'Inpaint.node.js');
 		writeFileSync(nodeFile, readFileSync(nodeFile));
 		utimesSync(nodeFile, new Date(), new Date());
-		check(await hotReloadSeen(server, since), 'n8n did not reload the package after its files changed', server.child.output.slice(since, since + 3000));
+		check(
+			await hotReloadSeen(server, since),
+			'n8n did not reload the package after its files changed',
+			server.child.output.slice(since, since + 3000),
+		);
 		say(`hot reload: n8n reloaded ${PACKAGE_NAME} after its dist/ changed`);
 		if (SCREENSHOTS) {
 			const { devScreenshots } = await import('../test/e2e/dev-screenshots.mjs');
-			const agent = created.find((w) => w.nodes.some((n) => n.type === `${PACKAGE_NAME}.inpaintTool`));
+			const agent = created.find((w) =>
+				w.nodes.some((n) => n.type === `${PACKAGE_NAME}.inpaintTool`),
+			);
 			await devScreenshots(server, {
 				executionPath: `/workflow/${dog.id}/executions/${execution.id}`,
 				agentWorkflowId: agent.id,
@@ -193,7 +293,10 @@ try {
 		say('CHECK PASSED');
 	} else {
 		server.child.stdout.on('data', (text) => {
-			for (const line of String(text).split('\n').filter((l) => /Hot reload/.test(l))) say(`n8n: ${line.trim()}`);
+			for (const line of String(text)
+				.split('\n')
+				.filter((l) => /Hot reload/.test(l)))
+				say(`n8n: ${line.trim()}`);
 		});
 		say('Ctrl-C stops n8n, tsc --watch, the simulator and the fake model.');
 		await new Promise(() => {}); // until Ctrl-C

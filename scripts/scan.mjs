@@ -15,7 +15,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 if (process.env.NODE_ENV === 'test') delete process.env.NODE_ENV;
-const { analyzePackage, SOURCE_FILE_PATTERNS } = await import('@n8n/scan-community-package/scanner/scanner.mjs');
+const { analyzePackage, SOURCE_FILE_PATTERNS } = await import(
+	'@n8n/scan-community-package/scanner/scanner.mjs'
+);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PATTERNS = { tarball: ['**/*.js', 'package.json'], source: SOURCE_FILE_PATTERNS };
@@ -32,12 +34,22 @@ if (process.argv[2] === '--json') {
 } else {
 	const work = mkdtempSync(join(tmpdir(), 'pixazo-scan-'));
 	try {
-		const [report] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
+		const [report] = JSON.parse(
+			execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+				cwd: root,
+				encoding: 'utf8',
+			}),
+		);
 		execFileSync('tar', ['-xzf', join(work, report.filename), '-C', work]);
 		let failed = false;
-		for (const [label, dir, kind] of [[report.filename, join(work, 'package'), 'tarball'], ['package.json, nodes/, credentials/', root, 'source']]) {
+		for (const [label, dir, kind] of [
+			[report.filename, join(work, 'package'), 'tarball'],
+			['package.json, nodes/, credentials/', root, 'source'],
+		]) {
 			const result = await scan(dir, kind);
-			process.stdout.write(`${result.passed ? 'passed' : 'FAILED'}: ${label}${result.message ? ` (${result.message})` : ''}\n${result.details ?? ''}`);
+			process.stdout.write(
+				`${result.passed ? 'passed' : 'FAILED'}: ${label}${result.message ? ` (${result.message})` : ''}\n${result.details ?? ''}`,
+			);
 			failed ||= !result.passed;
 		}
 		process.exitCode = failed ? 1 : 0;

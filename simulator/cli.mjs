@@ -59,7 +59,11 @@ try {
 }
 
 if (!args.quiet) {
-	const body = JSON.stringify({ prompt: 'Change to a lion', imageUrl: sim.sampleImageUrl, maskUrl: sim.sampleMaskUrl });
+	const body = JSON.stringify({
+		prompt: 'Change to a lion',
+		imageUrl: sim.sampleImageUrl,
+		maskUrl: sim.sampleMaskUrl,
+	});
 	process.stdout.write(
 		[
 			`Inpainting API simulator listening on ${sim.url} (mode ${sim.config().mode}, job ${sim.config().jobMs} ms)`,

@@ -19,7 +19,11 @@ export function decodePng(buf) {
  * @returns {Buffer}
  */
 export function encodePng(img, opts = {}) {
-	return PNG.sync.write(/** @type {any} */ (img), { colorType: opts.alpha ? 6 : 2, inputColorType: 6, inputHasAlpha: true });
+	return PNG.sync.write(/** @type {any} */ (img), {
+		colorType: opts.alpha ? 6 : 2,
+		inputColorType: 6,
+		inputHasAlpha: true,
+	});
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -58,11 +62,14 @@ export function encodePngFast(pixels, width, height, bpp, opts = {}) {
 		} else if (filter === 'sub') {
 			raw[o] = 1;
 			for (let i = 0; i < bpp; i++) raw[o + 1 + i] = pixels[s + i];
-			for (let i = bpp; i < stride; i++) raw[o + 1 + i] = (pixels[s + i] - pixels[s + i - bpp]) & 255;
+			for (let i = bpp; i < stride; i++)
+				raw[o + 1 + i] = (pixels[s + i] - pixels[s + i - bpp]) & 255;
 		} else {
 			raw[o] = 2;
 			if (y === 0) pixels.copy(raw, o + 1, s, s + stride);
-			else for (let i = 0; i < stride; i++) raw[o + 1 + i] = (pixels[s + i] - pixels[s + i - stride]) & 255;
+			else
+				for (let i = 0; i < stride; i++)
+					raw[o + 1 + i] = (pixels[s + i] - pixels[s + i - stride]) & 255;
 		}
 	}
 	const ihdr = Buffer.alloc(13);
@@ -71,7 +78,12 @@ export function encodePngFast(pixels, width, height, bpp, opts = {}) {
 	ihdr[8] = 8; // bit depth
 	ihdr[9] = bpp === 4 ? 6 : 2; // colour type RGBA / RGB
 	const idat = zlib.deflateSync(raw, { level: opts.level ?? 6 });
-	return Buffer.concat([SIGNATURE, ...chunk('IHDR', ihdr), ...chunk('IDAT', idat), ...chunk('IEND', Buffer.alloc(0))]);
+	return Buffer.concat([
+		SIGNATURE,
+		...chunk('IHDR', ihdr),
+		...chunk('IDAT', idat),
+		...chunk('IEND', Buffer.alloc(0)),
+	]);
 }
 
 /** 32-bit view of RGBA bytes (copies when the buffer is not 4-byte aligned). @param {Uint8Array} buf */
@@ -86,7 +98,9 @@ export function scaleNearest(img, w, h) {
 	const data = Buffer.alloc(w * h * 4);
 	const src = u32(img.data);
 	const dst = u32(data);
-	const xs = Array.from({ length: w }, (_, x) => Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / w)));
+	const xs = Array.from({ length: w }, (_, x) =>
+		Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / w)),
+	);
 	for (let y = 0; y < h; y++) {
 		const row = Math.min(img.height - 1, Math.floor(((y + 0.5) * img.height) / h)) * img.width;
 		for (let x = 0; x < w; x++) dst[y * w + x] = src[row + xs[x]];

@@ -27,7 +27,8 @@ export const START_OPTIONS = Object.freeze(['port', 'key', 'forbiddenKey', 'logL
 export const DEFAULT_KEY = 'sim-key-0123456789abcdef';
 export const DEFAULT_FORBIDDEN_KEY = 'sim-key-forbidden';
 
-const isInt = (v, min = 0, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && v >= min && v <= max;
+const isInt = (v, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+	Number.isInteger(v) && v >= min && v <= max;
 
 /** @type {Record<string, (v: any) => string | null>} a message when invalid, else null */
 const CHECKS = {
@@ -48,7 +49,8 @@ const CHECKS = {
 	randomFaults: (v) => {
 		if (v === null) return null;
 		if (!v || typeof v !== 'object') return 'must be null or { rate, types, seed?, delayMs? }';
-		if (typeof v.rate !== 'number' || !(v.rate >= 0 && v.rate <= 1)) return 'rate must be a number 0..1';
+		if (typeof v.rate !== 'number' || !(v.rate >= 0 && v.rate <= 1))
+			return 'rate must be a number 0..1';
 		if (!Array.isArray(v.types) || v.types.length === 0) return 'types must be a non-empty array';
 		for (const t of v.types) {
 			if (typeof t === 'string') {
@@ -56,8 +58,10 @@ const CHECKS = {
 			} else {
 				try {
 					const f = normalizeFault(t);
-					if (!RANDOM_FAULT_TYPES.includes(f.type)) return `fault type "${f.type}" cannot be random`;
-					if (f.endpoint === 'results') return "random faults act on submit and poll only, not 'results'";
+					if (!RANDOM_FAULT_TYPES.includes(f.type))
+						return `fault type "${f.type}" cannot be random`;
+					if (f.endpoint === 'results')
+						return "random faults act on submit and poll only, not 'results'";
 				} catch (err) {
 					return /** @type {Error} */ (err).message;
 				}
@@ -109,9 +113,12 @@ export function splitOptions(options) {
 		log: options.log === true,
 	});
 	if (!isInt(start.port, 0, 65535)) throw new TypeError('startSimulator: port must be 0..65535');
-	if (typeof start.key !== 'string' || !start.key) throw new TypeError('startSimulator: key must be a string');
-	if (typeof start.forbiddenKey !== 'string') throw new TypeError('startSimulator: forbiddenKey must be a string');
-	if (!isInt(start.logLimit)) throw new TypeError('startSimulator: logLimit must be an integer >= 0');
+	if (typeof start.key !== 'string' || !start.key)
+		throw new TypeError('startSimulator: key must be a string');
+	if (typeof start.forbiddenKey !== 'string')
+		throw new TypeError('startSimulator: forbiddenKey must be a string');
+	if (!isInt(start.logLimit))
+		throw new TypeError('startSimulator: logLimit must be an integer >= 0');
 	/** @type {import('./server.mjs').SimConfig} */
 	const full = /** @type {any} */ ({ ...structuredClone(DEFAULT_CONFIG), ...checkConfig(config) });
 	return { start, config: full };

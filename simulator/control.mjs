@@ -45,7 +45,10 @@ export async function handleControl(ctx, req, res, path) {
 				sendJson(res, 404, { error: 'Endpoint not found' });
 		}
 	} catch (err) {
-		sendJson(res, 400, { error: 'Invalid control request', details: /** @type {Error} */ (err).message });
+		sendJson(res, 400, {
+			error: 'Invalid control request',
+			details: /** @type {Error} */ (err).message,
+		});
 	}
 }
 

@@ -81,7 +81,11 @@ function inside(s, x, y, grow) {
 	return px * px + py * py <= r * r;
 }
 
-const CLOUDS = [ell(300, 90, 52, 20, BROWN), ell(335, 74, 36, 22, BROWN), ell(440, 130, 40, 15, BROWN)];
+const CLOUDS = [
+	ell(300, 90, 52, 20, BROWN),
+	ell(335, 74, 36, 22, BROWN),
+	ell(440, 130, 40, 15, BROWN),
+];
 
 /**
  * Sky (gradient, sun, clouds) above a gently rolling horizon, grass with blades below.
@@ -101,7 +105,11 @@ function background(x, y, horizon) {
 	}
 	const t = (y - horizon) / (SIZE - horizon);
 	const blade = (x * 7 + y * 13) % 23 < 2 ? -18 : 0;
-	return [Math.round(92 - 30 * t + blade), Math.round(178 - 50 * t + blade), Math.round(72 - 20 * t + blade)];
+	return [
+		Math.round(92 - 30 * t + blade),
+		Math.round(178 - 50 * t + blade),
+		Math.round(72 - 20 * t + blade),
+	];
 }
 
 /**
@@ -138,7 +146,9 @@ function paintBackgroundRow(image, mask, y, horizon) {
 
 /** @param {Buffer} image @param {Buffer} mask @param {Shape} s */
 function paintShape(image, mask, s) {
-	const [x0, y0, x1, y1] = /** @type {any} */ (s).box.map((v) => Math.max(0, Math.min(SIZE - 1, Math.round(v))));
+	const [x0, y0, x1, y1] = /** @type {any} */ (s).box.map((v) =>
+		Math.max(0, Math.min(SIZE - 1, Math.round(v))),
+	);
 	for (let y = y0; y <= y1; y++) {
 		for (let x = x0; x <= x1; x++) {
 			const i = (y * SIZE + x) * 4;

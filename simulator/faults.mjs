@@ -18,7 +18,17 @@ export const FAULT_TYPES = Object.freeze([
 export const RANDOM_FAULT_TYPES = Object.freeze(FAULT_TYPES.slice(0, 8));
 /** `'any'` = submit and poll, never the result downloads. */
 const ENDPOINTS = ['submit', 'poll', 'results', 'any'];
-const RESULT_TYPES = ['status', 'html', 'empty', 'delay', 'stall', 'redirect', 'drop', 'hang', 'outage'];
+const RESULT_TYPES = [
+	'status',
+	'html',
+	'empty',
+	'delay',
+	'stall',
+	'redirect',
+	'drop',
+	'hang',
+	'outage',
+];
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
 /** The error bodies the vendor documents, used when a `status` fault gives no body. */
@@ -43,7 +53,8 @@ export const MALFORMED_JSON = '{"status": "succ';
  */
 
 /** @param {Fault} f @param {'submit'|'poll'|'results'} endpoint */
-const matches = (f, endpoint) => f.endpoint === endpoint || (f.endpoint === 'any' && endpoint !== 'results');
+const matches = (f, endpoint) =>
+	f.endpoint === endpoint || (f.endpoint === 'any' && endpoint !== 'results');
 
 /**
  * Validate one fault description; returns a normalised copy, throws on bad input.
@@ -53,14 +64,19 @@ const matches = (f, endpoint) => f.endpoint === endpoint || (f.endpoint === 'any
 export function normalizeFault(f) {
 	if (!f || typeof f !== 'object' || Array.isArray(f)) throw new Error('a fault must be an object');
 	const endpoint = f.endpoint ?? 'any';
-	if (!ENDPOINTS.includes(endpoint)) throw new Error(`fault endpoint must be one of ${ENDPOINTS.join(', ')}`);
-	if (!FAULT_TYPES.includes(f.type)) throw new Error(`fault type must be one of ${FAULT_TYPES.join(', ')}`);
+	if (!ENDPOINTS.includes(endpoint))
+		throw new Error(`fault endpoint must be one of ${ENDPOINTS.join(', ')}`);
+	if (!FAULT_TYPES.includes(f.type))
+		throw new Error(`fault type must be one of ${FAULT_TYPES.join(', ')}`);
 	const times = f.times ?? 1;
 	if (!Number.isInteger(times) || times < 1) throw new Error('fault times must be an integer >= 1');
 	if (f.type === 'status' && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) {
 		throw new Error('a status fault needs an integer status 100..599');
 	}
-	if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) {
+	if (
+		f.status !== undefined &&
+		!(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)
+	) {
 		throw new Error('fault status must be an integer 100..599');
 	}
 	if (f.type === 'delay' && !(Number.isInteger(f.ms) && f.ms >= 0)) {
@@ -70,18 +86,24 @@ export function normalizeFault(f) {
 		throw new Error('fault headers must be an object');
 	}
 	if (endpoint === 'results' && !RESULT_TYPES.includes(f.type)) {
-		throw new Error(`fault type ${f.type} is not available on 'results' (use one of ${RESULT_TYPES.join(', ')})`);
+		throw new Error(
+			`fault type ${f.type} is not available on 'results' (use one of ${RESULT_TYPES.join(', ')})`,
+		);
 	}
-	if (f.type === 'stall' && endpoint !== 'results') throw new Error("a stall fault is for endpoint 'results' only");
+	if (f.type === 'stall' && endpoint !== 'results')
+		throw new Error("a stall fault is for endpoint 'results' only");
 	if (f.type === 'stall' && f.bytes !== undefined && !(Number.isInteger(f.bytes) && f.bytes >= 0)) {
 		throw new Error('stall bytes must be an integer >= 0');
 	}
 	if (f.type === 'redirect') {
-		if (!REDIRECT_STATUSES.includes(f.status)) throw new Error(`a redirect fault needs status ${REDIRECT_STATUSES.join(', ')}`);
-		if (typeof f.location !== 'string' || !f.location) throw new Error('a redirect fault needs a location string');
+		if (!REDIRECT_STATUSES.includes(f.status))
+			throw new Error(`a redirect fault needs status ${REDIRECT_STATUSES.join(', ')}`);
+		if (typeof f.location !== 'string' || !f.location)
+			throw new Error('a redirect fault needs a location string');
 	}
 	if (f.type === 'outage') {
-		if (!(Number.isInteger(f.ms) && f.ms >= 1)) throw new Error('an outage fault needs an integer ms >= 1');
+		if (!(Number.isInteger(f.ms) && f.ms >= 1))
+			throw new Error('an outage fault needs an integer ms >= 1');
 		if (times !== 1) throw new Error('an outage fault lasts ms milliseconds: times is not allowed');
 		return { ...f, endpoint, times, status: f.status ?? 503 };
 	}
@@ -201,7 +223,10 @@ export function answerFault(res, f) {
 				const body =
 					f.body !== undefined
 						? f.body
-						: { error: DOCUMENTED_ERRORS[/** @type {keyof DOCUMENTED_ERRORS} */ (status)] ?? 'Error' };
+						: {
+								error:
+									DOCUMENTED_ERRORS[/** @type {keyof DOCUMENTED_ERRORS} */ (status)] ?? 'Error',
+							};
 				sendJson(res, status, body, headers);
 			}
 			return status;

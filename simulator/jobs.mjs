@@ -63,7 +63,10 @@ export class JobStore {
 				maskUrl: body.maskUrl,
 				noise: config.resultNoise,
 			});
-			results.push({ imageUrl: `${base}/results/${resultId}.png`, job_id: `job_${++this.jobCounter}` });
+			results.push({
+				imageUrl: `${base}/results/${resultId}.png`,
+				job_id: `job_${++this.jobCounter}`,
+			});
 		}
 		/** @type {Job} */
 		const job = {
@@ -120,7 +123,8 @@ export class JobStore {
 	submitAnswer(job) {
 		if (job.mode === 'async') return { success: true, job_set_id: job.jobSetId, status: 'pending' };
 		if (job.noImage || job.noUrl || job.results.length === 0) return { success: true };
-		if (job.outcome !== 'succeeded') return { success: false, status: job.outcome, error: job.failureReason };
+		if (job.outcome !== 'succeeded')
+			return { success: false, status: job.outcome, error: job.failureReason };
 		/** @type {Record<string, unknown>} */
 		const body = { imageUrl: job.results[0].imageUrl };
 		if (job.results.length > 1) body.results = job.results;
@@ -136,7 +140,8 @@ export class JobStore {
 		const now = Date.now();
 		job.polls++;
 		if (job.pollTimes.length < MAX_POLL_TIMES) job.pollTimes.push(now);
-		const status = job.statusOverride ?? (now < job.finishAt ? this.runningStatus(job, now) : job.outcome);
+		const status =
+			job.statusOverride ?? (now < job.finishAt ? this.runningStatus(job, now) : job.outcome);
 		/** @type {Record<string, unknown>} */
 		const body = { status };
 		const terminal = status === 'succeeded' || TERMINAL_FAILURES.includes(status);

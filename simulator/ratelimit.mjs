@@ -16,10 +16,12 @@ const isInt = (v, min) => Number.isInteger(v) && v >= min;
  */
 export function checkRateLimit(v) {
 	if (v === null) return null;
-	const shapes = "must be null, { max, windowMs, endpoint?, retryAfter? } or { type: 'tokenBucket', ratePerSec, burst, endpoint?, retryAfter? }";
+	const shapes =
+		"must be null, { max, windowMs, endpoint?, retryAfter? } or { type: 'tokenBucket', ratePerSec, burst, endpoint?, retryAfter? }";
 	if (!v || typeof v !== 'object' || Array.isArray(v)) return shapes;
 	const type = v.type ?? 'fixedWindow';
-	const common = type === 'tokenBucket' ? ['type', 'ratePerSec', 'burst'] : ['type', 'max', 'windowMs'];
+	const common =
+		type === 'tokenBucket' ? ['type', 'ratePerSec', 'burst'] : ['type', 'max', 'windowMs'];
 	const unknown = Object.keys(v).filter((k) => ![...common, 'endpoint', 'retryAfter'].includes(k));
 	if (type === 'fixedWindow') {
 		if (!isInt(v.max, 0)) return 'max must be an integer >= 0';
@@ -33,8 +35,10 @@ export function checkRateLimit(v) {
 		return "type must be 'fixedWindow' or 'tokenBucket'";
 	}
 	if (unknown.length) return `has unknown key "${unknown[0]}"`;
-	if (v.endpoint !== undefined && !ENDPOINTS.includes(v.endpoint)) return "endpoint must be 'submit', 'poll' or 'any'";
-	if (v.retryAfter !== undefined && typeof v.retryAfter !== 'boolean') return 'retryAfter must be a boolean';
+	if (v.endpoint !== undefined && !ENDPOINTS.includes(v.endpoint))
+		return "endpoint must be 'submit', 'poll' or 'any'";
+	if (v.retryAfter !== undefined && typeof v.retryAfter !== 'boolean')
+		return 'retryAfter must be a boolean';
 	return null;
 }
 

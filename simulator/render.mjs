@@ -108,5 +108,7 @@ export function renderResult({ image, mask, width, height, prompt, seed, noise =
 			if (bpp === 4) out[o + 3] = 255;
 		}
 	}
-	return noise ? encodePngFast(out, w, h, 4, { filter: 'none', level: 1 }) : encodePngFast(out, w, h, 3, { level: 3 });
+	return noise
+		? encodePngFast(out, w, h, 4, { filter: 'none', level: 1 })
+		: encodePngFast(out, w, h, 3, { level: 3 });
 }

@@ -99,7 +99,8 @@ export class ResultStore {
 		} catch {
 			return { kind: `builtin-${which}`, fetch: false };
 		}
-		if (u.protocol !== 'http:' || !isLoopbackHost(u.hostname)) return { kind: `builtin-${which}`, fetch: false };
+		if (u.protocol !== 'http:' || !isLoopbackHost(u.hostname))
+			return { kind: `builtin-${which}`, fetch: false };
 		if (Number(u.port || 80) === this.port()) {
 			if (u.pathname === '/assets/dog.png') return { kind: 'builtin-image', fetch: false };
 			if (u.pathname === '/assets/dog-mask.png') return { kind: 'builtin-mask', fetch: false };
@@ -140,7 +141,9 @@ export class ResultStore {
 		if (kind === 'builtin-image') return this.samples.image;
 		if (kind === 'builtin-mask') return this.samples.mask;
 		try {
-			const res = await fetch(/** @type {string} */ (url), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+			const res = await fetch(/** @type {string} */ (url), {
+				signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+			});
 			if (!res.ok) return builtin;
 			const buf = Buffer.from(await res.arrayBuffer());
 			if (buf.length > MAX_INPUT_BYTES) return builtin;

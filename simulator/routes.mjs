@@ -18,7 +18,8 @@ const ASSETS = { '/assets/dog.png': 'imagePng', '/assets/dog-mask.png': 'maskPng
 export function classify(req, path) {
 	if (req.method === 'POST' && path === '/submit/getImage') return 'submit';
 	if (req.method === 'POST' && path === '/poll/getGenerationResults') return 'poll';
-	if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/results/')) return 'results';
+	if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/results/'))
+		return 'results';
 	return 'other';
 }
 
@@ -36,10 +37,14 @@ const notFound = (res) => sendJson(res, 404, { error: DOCUMENTED_ERRORS[404] });
  */
 export async function handle(ctx, req, res, path, endpoint, entry) {
 	try {
-		if (endpoint === 'submit' || endpoint === 'poll') await handleApi(ctx, req, res, endpoint, entry);
+		if (endpoint === 'submit' || endpoint === 'poll')
+			await handleApi(ctx, req, res, endpoint, entry);
 		else if (endpoint === 'results') await handleResult(ctx, req, res, path, entry);
 		else if ((req.method === 'GET' || req.method === 'HEAD') && path in ASSETS) {
-			const png = ctx.samples[/** @type {'imagePng' | 'maskPng'} */ (ASSETS[/** @type {keyof ASSETS} */ (path)])];
+			const png =
+				ctx.samples[
+					/** @type {'imagePng' | 'maskPng'} */ (ASSETS[/** @type {keyof ASSETS} */ (path)])
+				];
 			sendRaw(res, 200, png, { 'Content-Type': 'image/png' });
 		} else {
 			req.resume();
@@ -50,7 +55,8 @@ export async function handle(ctx, req, res, path, endpoint, entry) {
 			req.socket.destroy(); // the simulator is closing
 			return;
 		}
-		if (!res.headersSent) sendJson(res, 500, { error: DOCUMENTED_ERRORS[500], details: String(err) });
+		if (!res.headersSent)
+			sendJson(res, 500, { error: DOCUMENTED_ERRORS[500], details: String(err) });
 		else res.destroy();
 	}
 }
@@ -66,7 +72,8 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 	const { raw, tooLarge } = await readBody(req);
 	const parsed = raw.length ? parseJson(raw) : null;
 	entry.body = parsed ? ('value' in parsed ? parsed.value : parsed.text) : undefined;
-	if (endpoint === 'poll') ctx.jobs.notePollAttempt(/** @type {any} */ (entry.body)?.job_set_id, entry.time);
+	if (endpoint === 'poll')
+		ctx.jobs.notePollAttempt(/** @type {any} */ (entry.body)?.job_set_id, entry.time);
 
 	// 1. faults: scripted first, then random
 	let dropAfter = false;
@@ -89,7 +96,10 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 				return;
 		}
 	}
-	await sleep(endpoint === 'submit' ? ctx.config.submitDelayMs : ctx.config.pollDelayMs, ctx.signal);
+	await sleep(
+		endpoint === 'submit' ? ctx.config.submitDelayMs : ctx.config.pollDelayMs,
+		ctx.signal,
+	);
 
 	// 2. the API itself: auth, rate limit, validation, work
 	/** @type {[number, unknown, Record<string, string | number>?]} */
@@ -118,7 +128,8 @@ function work(ctx, req, endpoint, parsed, tooLarge, delivered) {
 
 	const limited = ctx.rateCheck(endpoint);
 	if (limited) {
-		const headers = limited.retryAfter === null ? {} : { 'Retry-After': String(limited.retryAfter) };
+		const headers =
+			limited.retryAfter === null ? {} : { 'Retry-After': String(limited.retryAfter) };
 		return [429, { error: DOCUMENTED_ERRORS[429] }, headers];
 	}
 

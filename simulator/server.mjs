@@ -142,7 +142,9 @@ export async function startSimulator(options = {}) {
 			res.on('close', () => {
 				const status = res.writableFinished ? res.statusCode : '-';
 				const fault = entry.fault ? ` [fault ${entry.fault}]` : '';
-				process.stdout.write(`${new Date(t0).toISOString()} ${req.method} ${path} -> ${status} ${Date.now() - t0}ms${fault}\n`);
+				process.stdout.write(
+					`${new Date(t0).toISOString()} ${req.method} ${path} -> ${status} ${Date.now() - t0}ms${fault}\n`,
+				);
 			});
 		}
 		void handle(ctx, req, res, path, endpoint, entry);

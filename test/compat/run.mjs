@@ -25,8 +25,14 @@ function run(command, args, options) {
 
 const started = Date.now();
 if (Object.entries(wanted).some(([name, version]) => installedVersion(name) !== version)) {
-	say(`installing ${Object.entries(wanted).map(([n, v]) => `${n}@${v}`).join(', ')} into test/compat/n8n1 …`);
-	run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: install });
+	say(
+		`installing ${Object.entries(wanted)
+			.map(([n, v]) => `${n}@${v}`)
+			.join(', ')} into test/compat/n8n1 …`,
+	);
+	run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: install,
+	});
 	say(`installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 if (!existsSync(join(root, 'dist', 'nodes', 'Inpaint', 'Inpaint.node.js'))) {
@@ -40,8 +46,20 @@ mkdirSync(packageCopy, { recursive: true });
 cpSync(join(root, 'dist'), join(packageCopy, 'dist'), { recursive: true });
 cpSync(join(root, 'package.json'), join(packageCopy, 'package.json'));
 
-say(`engine tests on n8n-core ${installedVersion('n8n-core')} / n8n-workflow ${installedVersion('n8n-workflow')}`);
-run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/engine', 'test/examples', ...process.argv.slice(2)], {
-	cwd: root,
-	env: { ...process.env, N8N_HARNESS_CORE_DIR: install, PIXAZO_PACKAGE_DIR: packageCopy },
-});
+say(
+	`engine tests on n8n-core ${installedVersion('n8n-core')} / n8n-workflow ${installedVersion('n8n-workflow')}`,
+);
+run(
+	process.execPath,
+	[
+		join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+		'run',
+		'test/engine',
+		'test/examples',
+		...process.argv.slice(2),
+	],
+	{
+		cwd: root,
+		env: { ...process.env, N8N_HARNESS_CORE_DIR: install, PIXAZO_PACKAGE_DIR: packageCopy },
+	},
+);

@@ -33,7 +33,10 @@ export const modelName = (n8n) => `e2e-fake-${n8n.version}`;
 /** The example, runnable by `n8n execute`, asking for the simulator's sample dog and mask. */
 export function agentWorkflow(sim, model) {
 	const workflow = example('ai-agent-inpaint-tool');
-	Object.assign(workflow, { id: 'pxE2eAgent01', name: 'e2e: AI Agent with the Inpaint tool (fake model)' });
+	Object.assign(workflow, {
+		id: 'pxE2eAgent01',
+		name: 'e2e: AI Agent with the Inpaint tool (fake model)',
+	});
 	const trigger = workflow.nodes.find((n) => n.name === TRIGGER);
 	manualStart(workflow, TRIGGER);
 	const manual = workflow.nodes.find((n) => n.id === trigger.id);
@@ -42,8 +45,18 @@ export function agentWorkflow(sim, model) {
 		parameters: {
 			assignments: {
 				assignments: [
-					{ id: 'a1e2e000-0000-4000-8000-000000000001', name: 'chatInput', value: chatInput, type: 'string' },
-					{ id: 'a1e2e000-0000-4000-8000-000000000002', name: 'sessionId', value: 'e2e', type: 'string' },
+					{
+						id: 'a1e2e000-0000-4000-8000-000000000001',
+						name: 'chatInput',
+						value: chatInput,
+						type: 'string',
+					},
+					{
+						id: 'a1e2e000-0000-4000-8000-000000000002',
+						name: 'sessionId',
+						value: 'e2e',
+						type: 'string',
+					},
 				],
 			},
 			options: {},
@@ -75,38 +88,95 @@ export function assertAgentRun(execution, requests, sim, toolDescription) {
 	check(!error && result.status !== 'error', 'agent: the execution failed', error ?? result.status);
 
 	// 1. The model was offered the tool, with the description written for it and a schema of the $fromAI keys.
-	check(requests.length >= 2, `agent: the model was asked ${requests.length} time(s), expected a tool call and an answer`, requests);
+	check(
+		requests.length >= 2,
+		`agent: the model was asked ${requests.length} time(s), expected a tool call and an answer`,
+		requests,
+	);
 	const offered = requests[0].tools ?? [];
 	const tool = offered.find((t) => /inpaint/i.test(t.function?.name ?? ''));
-	check(tool, 'agent: no Inpaint tool among the tools offered to the model', offered.map((t) => t.function?.name));
+	check(
+		tool,
+		'agent: no Inpaint tool among the tools offered to the model',
+		offered.map((t) => t.function?.name),
+	);
 	const { name, description, parameters } = tool.function;
-	check(description === toolDescription, 'agent: the tool description is not the one written in the workflow', description);
+	check(
+		description === toolDescription,
+		'agent: the tool description is not the one written in the workflow',
+		description,
+	);
 	for (const key of ['prompt', 'imageUrl', 'maskUrl']) {
-		check(parameters?.properties?.[key]?.type === 'string', `agent: the tool schema lacks string "${key}"`, parameters);
-		check(parameters?.required?.includes(key), `agent: "${key}" is not required in the tool schema`, parameters);
+		check(
+			parameters?.properties?.[key]?.type === 'string',
+			`agent: the tool schema lacks string "${key}"`,
+			parameters,
+		);
+		check(
+			parameters?.required?.includes(key),
+			`agent: "${key}" is not required in the tool schema`,
+			parameters,
+		);
 	}
 
 	// 2. The job ran with the model's prompt and the URLs the model took from the chat message.
 	const prompt = `${MODEL_PROMPT} [${requests[0].model}]`;
-	const submits = sim.requests().filter((r) => r.endpoint === 'submit' && r.body?.prompt === prompt);
-	check(submits.length === 1, `agent: ${submits.length} submit(s) with the model's prompt "${prompt}", expected 1`);
-	check(submits[0].body.imageUrl === sim.sampleImageUrl && submits[0].body.maskUrl === sim.sampleMaskUrl, 'agent: the job did not get the URLs from the chat message', submits[0].body);
+	const submits = sim
+		.requests()
+		.filter((r) => r.endpoint === 'submit' && r.body?.prompt === prompt);
+	check(
+		submits.length === 1,
+		`agent: ${submits.length} submit(s) with the model's prompt "${prompt}", expected 1`,
+	);
+	check(
+		submits[0].body.imageUrl === sim.sampleImageUrl &&
+			submits[0].body.maskUrl === sim.sampleMaskUrl,
+		'agent: the job did not get the URLs from the chat message',
+		submits[0].body,
+	);
 	const job = sim.stats().jobs.find((j) => j.prompt === prompt);
 	check(job, 'agent: the simulator has no job with the model prompt');
 
 	// 3. The tool's result (the image URL) reached the model, and the model's answer reached the agent's output.
-	const toolMessage = requests.at(-1).messages?.filter((m) => m.role === 'tool').at(-1);
-	const toolText = typeof toolMessage?.content === 'string' ? toolMessage.content : JSON.stringify(toolMessage?.content ?? '');
+	const toolMessage = requests
+		.at(-1)
+		.messages?.filter((m) => m.role === 'tool')
+		.at(-1);
+	const toolText =
+		typeof toolMessage?.content === 'string'
+			? toolMessage.content
+			: JSON.stringify(toolMessage?.content ?? '');
 	const imageUrl = toolText.match(new RegExp(`${sim.url}/results/[^"\\s,]+`))?.[0];
-	check(imageUrl, 'agent: no simulator image URL in the tool result the model received', toolText.slice(0, 2000));
-	check(toolText.includes(job.jobSetId), `agent: the tool result lacks the job ${job.jobSetId}`, toolText.slice(0, 2000));
+	check(
+		imageUrl,
+		'agent: no simulator image URL in the tool result the model received',
+		toolText.slice(0, 2000),
+	);
+	check(
+		toolText.includes(job.jobSetId),
+		`agent: the tool result lacks the job ${job.jobSetId}`,
+		toolText.slice(0, 2000),
+	);
 	const [answer] = nodeItems(result, AGENT);
-	check(String(answer?.json?.output ?? '').includes(imageUrl), "agent: the agent's answer lacks the image URL", answer?.json);
+	check(
+		String(answer?.json?.output ?? '').includes(imageUrl),
+		"agent: the agent's answer lacks the image URL",
+		answer?.json,
+	);
 
 	// 4. What the model reads: no binary (n8n drops it) and, once the node leaves it out, no `raw`.
 	const rawReached = /"raw"\s*:/.test(toolText);
-	if (EXPECT_NO_RAW_FOR_MODEL) check(!rawReached, 'agent: the tool result handed to the model contains `raw`', toolText.slice(0, 2000));
-	check(!/"binary"\s*:/.test(toolText), 'agent: binary data reached the model', toolText.slice(0, 500));
+	if (EXPECT_NO_RAW_FOR_MODEL)
+		check(
+			!rawReached,
+			'agent: the tool result handed to the model contains `raw`',
+			toolText.slice(0, 2000),
+		);
+	check(
+		!/"binary"\s*:/.test(toolText),
+		'agent: binary data reached the model',
+		toolText.slice(0, 500),
+	);
 
 	return `tool "${name}" offered with its description and schema (${Object.keys(parameters.properties).join(', ')}); job ${job.jobSetId} ran with the model's prompt; ${imageUrl} reached the model (${toolText.length} characters of tool result, raw ${rawReached ? 'included' : 'left out'}) and the answer`;
 }

@@ -12,7 +12,15 @@ import { BROWSER_ID } from './server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(ROOT, 'docs', 'images');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+	'--no-first-run',
+];
 
 /**
  * @param server the running n8n (base URL, REST client holding the owner's cookie)
@@ -45,14 +53,24 @@ export async function devScreenshots(server, { executionPath, agentWorkflowId, t
 		await page.goto(`${server.base}/workflow/${agentWorkflowId}`);
 		await page.locator('[data-test-id="canvas-node"]').first().waitFor();
 		await page.waitForTimeout(2000);
-		await page.screenshot({ path: join(OUT, 'agent-tool-workflow.png'), clip: { x: 0, y: 0, width: 1440, height: 900 } });
+		await page.screenshot({
+			path: join(OUT, 'agent-tool-workflow.png'),
+			clip: { x: 0, y: 0, width: 1440, height: 900 },
+		});
 		say('  saved docs/images/agent-tool-workflow.png');
 
-		await page.locator('[data-test-id="canvas-node"]').filter({ hasText: toolNodeName }).first().dblclick();
+		await page
+			.locator('[data-test-id="canvas-node"]')
+			.filter({ hasText: toolNodeName })
+			.first()
+			.dblclick();
 		await page.locator('[data-test-id="node-parameters"]').waitFor();
 		await page.mouse.move(2, 2);
 		await page.waitForTimeout(1500);
-		await page.locator('[data-test-id="ndv"]').first().screenshot({ path: join(OUT, 'agent-tool-node.png') });
+		await page
+			.locator('[data-test-id="ndv"]')
+			.first()
+			.screenshot({ path: join(OUT, 'agent-tool-node.png') });
 		say('  saved docs/images/agent-tool-node.png');
 	} finally {
 		await context.close();

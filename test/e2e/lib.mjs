@@ -31,7 +31,10 @@ const started = Date.now();
 /** @type {{ label: string, ms: number, ok: boolean }[]} */
 export const timings = [];
 
-export const say = (text) => process.stdout.write(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}\n`);
+export const say = (text) =>
+	process.stdout.write(
+		`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}\n`,
+	);
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Runs `fn` as a named step: prints it, times it, records it for the summary; rethrows failures. */
@@ -58,7 +61,10 @@ export class AssertionError extends Error {
 /** Throws an AssertionError with `message` (and the value, shortened) unless `condition`. */
 export function check(condition, message, detail) {
 	if (condition) return;
-	const extra = detail === undefined ? '' : `\n  got: ${String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 2000)}`;
+	const extra =
+		detail === undefined
+			? ''
+			: `\n  got: ${String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 2000)}`;
 	throw new AssertionError(`${message}${extra}`);
 }
 
@@ -101,7 +107,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 /** Starts a command in its own process group, remembered so that it is killed on exit. */
 export function start(command, args, { cwd = ROOT, env = process.env, onOutput } = {}) {
-	const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(command, args, {
+		cwd,
+		env,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	children.add(child);
 	child.once('exit', () => children.delete(child));
 	child.output = '';
@@ -138,7 +149,15 @@ export function run(command, args, { timeoutMs = 600_000, ...options } = {}) {
 		});
 		child.once('close', (code, signal) => {
 			clearTimeout(timer);
-			resolve({ code, signal, stdout, stderr, output: child.output, ms: Date.now() - t0, timedOut });
+			resolve({
+				code,
+				signal,
+				stdout,
+				stderr,
+				output: child.output,
+				ms: Date.now() - t0,
+				timedOut,
+			});
 		});
 	});
 }
@@ -147,7 +166,9 @@ export function run(command, args, { timeoutMs = 600_000, ...options } = {}) {
 export async function runOk(command, args, options) {
 	const result = await run(command, args, options);
 	if (result.code !== 0) {
-		throw new Error(`${command} ${args.join(' ')} exited with ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}:\n${result.output.slice(-4000)}`);
+		throw new Error(
+			`${command} ${args.join(' ')} exited with ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}:\n${result.output.slice(-4000)}`,
+		);
 	}
 	return result;
 }

@@ -83,7 +83,9 @@ export function installedKeys(packages, libc = 'glibc') {
 			if (key && keep.has(key)) continue;
 			if (!key || !fitsHere(packages[key], libc)) {
 				if (optional || (key && packages[key].optional)) continue;
-				throw new Error(`${from || 'the root'} needs ${name}, which the lockfile ${key ? 'has only for another platform' : 'lacks'}`);
+				throw new Error(
+					`${from || 'the root'} needs ${name}, which the lockfile ${key ? 'has only for another platform' : 'lacks'}`,
+				);
 			}
 			keep.add(key);
 			todo.push(key);
@@ -97,7 +99,15 @@ function tarballOf(cacheDir, key, entry) {
 	const name = entry.name ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
 	const [algorithm, digest] = entry.integrity.split(' ')[0].split(/-(.*)/s);
 	const hex = Buffer.from(digest, 'base64').toString('hex');
-	const file = join(cacheDir, '_cacache', 'content-v2', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
+	const file = join(
+		cacheDir,
+		'_cacache',
+		'content-v2',
+		algorithm,
+		hex.slice(0, 2),
+		hex.slice(2, 4),
+		hex.slice(4),
+	);
 	return { spec: `${name}@${entry.version}`, file };
 }
 
@@ -129,7 +139,9 @@ async function fetchMissing(wanted, env) {
 	}
 	const stillMissing = missing.filter((p) => !existsSync(p.file));
 	if (stillMissing.length) {
-		throw new Error(`npm cache add left ${stillMissing.length} tarballs missing, e.g. ${stillMissing[0].spec}`);
+		throw new Error(
+			`npm cache add left ${stillMissing.length} tarballs missing, e.g. ${stillMissing[0].spec}`,
+		);
 	}
 	return missing.length;
 }
@@ -149,17 +161,31 @@ function oneAtATime(task) {
 export async function installFromLockfile(dir, lock, env) {
 	const { packages } = JSON.parse(lock);
 	const unusual = Object.entries(packages).find(([, e]) => e.link || e.inBundle);
-	if (unusual) throw new Error(`${unusual[0]} is a link or bundled: not handled here; run with E2E_NPM_CI=1`);
+	if (unusual)
+		throw new Error(`${unusual[0]} is a link or bundled: not handled here; run with E2E_NPM_CI=1`);
 	const cacheDir = (await runOk('npm', ['config', 'get', 'cache'], { env })).stdout.trim();
-	const wanted = [...installedKeys(packages)].map((key) => ({ key, ...tarballOf(cacheDir, key, packages[key]) }));
+	const wanted = [...installedKeys(packages)].map((key) => ({
+		key,
+		...tarballOf(cacheDir, key, packages[key]),
+	}));
 
 	const unpack = (list) =>
 		inPool(list, TAR_JOBS, async ({ key, file, spec }) => {
 			const target = join(dir, key);
 			mkdirSync(target, { recursive: true });
-			const args = ['-xzf', file, '-C', target, '--strip-components=1', '--no-same-owner', '--no-same-permissions', '--warning=no-unknown-keyword'];
+			const args = [
+				'-xzf',
+				file,
+				'-C',
+				target,
+				'--strip-components=1',
+				'--no-same-owner',
+				'--no-same-permissions',
+				'--warning=no-unknown-keyword',
+			];
 			const result = await run('tar', args, { env });
-			if (result.code !== 0) throw new Error(`unpacking ${spec} into ${target} failed: ${result.output.slice(-1000)}`);
+			if (result.code !== 0)
+				throw new Error(`unpacking ${spec} into ${target} failed: ${result.output.slice(-1000)}`);
 		});
 
 	// What npm has cached is unpacked while npm fetches the rest (npm checks what it downloads;
@@ -169,8 +195,12 @@ export async function installFromLockfile(dir, lock, env) {
 	// passed on, so nothing is left running.
 	const cached = wanted.filter((p) => existsSync(p.file));
 	const notCached = wanted.filter((p) => !existsSync(p.file));
-	const [fetched, unpacked] = await Promise.allSettled([oneAtATime(() => fetchMissing(notCached, env)), unpack(cached)]);
-	for (const outcome of [fetched, unpacked]) if (outcome.status === 'rejected') throw outcome.reason;
+	const [fetched, unpacked] = await Promise.allSettled([
+		oneAtATime(() => fetchMissing(notCached, env)),
+		unpack(cached),
+	]);
+	for (const outcome of [fetched, unpacked])
+		if (outcome.status === 'rejected') throw outcome.reason;
 	await unpack(notCached);
 	const downloaded = fetched.value;
 	return { packages: wanted.length, downloaded };

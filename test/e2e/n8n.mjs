@@ -41,13 +41,18 @@ export class N8nCli {
 
 	/** Runs `n8n <args>` (its own task-broker port each time); resolves { code, output, ms, … }. */
 	async cli(args, timeoutMs = 120_000) {
-		const env = n8nEnv(this.n8n, this.userFolder, this.filesDir, { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+		const env = n8nEnv(this.n8n, this.userFolder, this.filesDir, {
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		});
 		return run('node', [this.n8n.bin, ...args], { env, cwd: this.userFolder, timeoutMs });
 	}
 
 	async cliOk(args) {
 		const result = await this.cli(args);
-		if (result.code !== 0) throw new Error(`n8n ${args.join(' ')} exited with ${result.code}:\n${result.output.slice(-3000)}`);
+		if (result.code !== 0)
+			throw new Error(
+				`n8n ${args.join(' ')} exited with ${result.code}:\n${result.output.slice(-3000)}`,
+			);
 		return result;
 	}
 
@@ -63,7 +68,8 @@ export class N8nCli {
 		const dir = join(this.inputDir, 'workflows');
 		mkdirSync(dir, { recursive: true });
 		for (const workflow of workflows) {
-			if (!workflow.id || workflow.id.length > 16) throw new Error(`workflow id "${workflow.id}" must have 1 to 16 characters`);
+			if (!workflow.id || workflow.id.length > 16)
+				throw new Error(`workflow id "${workflow.id}" must have 1 to 16 characters`);
 			writeFileSync(join(dir, `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
 		}
 		return this.cliOk(['import:workflow', '--separate', `--input=${dir}`]);
@@ -98,4 +104,5 @@ export function nodeItems(result, nodeName, output = 0) {
 	return runs.flatMap((r) => r.data?.main?.[output] ?? []);
 }
 
-export const nodeRuns = (result, nodeName) => (result?.data?.resultData?.runData?.[nodeName] ?? []).length;
+export const nodeRuns = (result, nodeName) =>
+	(result?.data?.resultData?.runData?.[nodeName] ?? []).length;

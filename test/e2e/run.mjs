@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { startSimulator } from '../../simulator/server.mjs';
 import { cliRuns } from './cli-runs.mjs';
 import { startFakeOpenAi } from './fake-openai.mjs';
-import { ensureBuilt, ensureN8n, ensureNode24, ensureSqlite3, n8nCached, packPackage, updateLockfile } from './install.mjs';
+import {
+	ensureBuilt,
+	ensureN8n,
+	ensureNode24,
+	ensureSqlite3,
+	n8nCached,
+	packPackage,
+	updateLockfile,
+} from './install.mjs';
 import { CACHE, LINES, killAllChildren, runOk, say, seconds, step, timings } from './lib.mjs';
 import { serverChecks } from './server-checks.mjs';
 
@@ -21,7 +29,12 @@ if (process.argv.includes('--update-locks')) {
 	process.exit(0);
 }
 
-const args = process.argv.slice(2).map((a) => a.replace(/^--?(line=)?/, '').replace(/^n8n@?/, '').replace(/\.x$/, ''));
+const args = process.argv.slice(2).map((a) =>
+	a
+		.replace(/^--?(line=)?/, '')
+		.replace(/^n8n@?/, '')
+		.replace(/\.x$/, ''),
+);
 const lines = args.length ? [...new Set(args)] : ['1', '2'];
 for (const line of lines) {
 	if (!LINES[line]) {
@@ -40,12 +53,22 @@ async function runLine(line, packed, sim, fakeModel, node24, sqlite3) {
 		reports.push(`${name}: ${text}`);
 		say(`  ${name}: ${text}`);
 	};
-	const n8n = { ...(await step(`${name}: install n8n@${LINES[line].version} (reused when cached)`, async () => ensureN8n(line, await node24, sqlite3))), name };
+	const n8n = {
+		...(await step(`${name}: install n8n@${LINES[line].version} (reused when cached)`, async () =>
+			ensureN8n(line, await node24, sqlite3),
+		)),
+		name,
+	};
 	const workDir = join(CACHE, 'runs', `n8n-${n8n.version}`);
 	rmSync(workDir, { recursive: true, force: true });
 	mkdirSync(workDir, { recursive: true });
-	const versions = await runOk('node', ['-e', 'process.stdout.write(process.version)'], { env: n8n.env });
-	const n8nVersion = (await runOk('node', [n8n.bin, '--version'], { env: n8n.env })).stdout.trim().split('\n').pop();
+	const versions = await runOk('node', ['-e', 'process.stdout.write(process.version)'], {
+		env: n8n.env,
+	});
+	const n8nVersion = (await runOk('node', [n8n.bin, '--version'], { env: n8n.env })).stdout
+		.trim()
+		.split('\n')
+		.pop();
 	report(`n8n ${n8nVersion} on Node ${versions.stdout}`);
 	const ctx = { n8n, tarball: packed.tarball, sim, fakeModel, workDir, report };
 	try {
@@ -62,7 +85,9 @@ let sim;
 let fakeModel;
 const failures = [];
 try {
-	say(`end-to-end tests on ${lines.map((l) => `${LINES[l].name} (n8n@${LINES[l].version})`).join(' and ')}`);
+	say(
+		`end-to-end tests on ${lines.map((l) => `${LINES[l].name} (n8n@${LINES[l].version})`).join(' and ')}`,
+	);
 	say(`  ${await step('build dist/ if sources changed', ensureBuilt)}`);
 	const packed = await step('npm pack', packPackage);
 	say(`  ${packed.tarball} (${packed.files.length} files, ${packed.size} bytes)`);
@@ -72,11 +97,19 @@ try {
 	say(`  ${fakeModel.baseUrl}/chat/completions`);
 
 	// Started now, awaited where needed: Node 24, and sqlite3 built while n8n downloads.
-	const node24 = lines.some((l) => LINES[l].node24) ? step('install Node 24 for n8n 2.x (reused when cached)', ensureNode24) : null;
-	const sqlite3 = lines.every(n8nCached) ? null : step('build sqlite3 from source for the n8n installs (reused when cached)', ensureSqlite3);
+	const node24 = lines.some((l) => LINES[l].node24)
+		? step('install Node 24 for n8n 2.x (reused when cached)', ensureNode24)
+		: null;
+	const sqlite3 = lines.every(n8nCached)
+		? null
+		: step('build sqlite3 from source for the n8n installs (reused when cached)', ensureSqlite3);
 	sqlite3?.catch(() => {}); // reported by the lines that wait for it
-	const outcomes = await Promise.allSettled(lines.map((line) => runLine(line, packed, sim, fakeModel, node24, sqlite3)));
-	outcomes.forEach((o, i) => o.status === 'rejected' && failures.push([LINES[lines[i]].name, o.reason]));
+	const outcomes = await Promise.allSettled(
+		lines.map((line) => runLine(line, packed, sim, fakeModel, node24, sqlite3)),
+	);
+	outcomes.forEach(
+		(o, i) => o.status === 'rejected' && failures.push([LINES[lines[i]].name, o.reason]),
+	);
 } catch (error) {
 	failures.push(['setup', error]);
 } finally {
@@ -87,8 +120,11 @@ try {
 
 say('');
 say('summary');
-for (const { label, ms, ok } of timings) say(`  ${ok ? '✔' : '✘'} ${seconds(ms).padStart(8)}  ${label}`);
-say(`  total ${seconds(Date.now() - t0)}${lines.length > 1 ? ' (the lines ran side by side)' : ''}`);
+for (const { label, ms, ok } of timings)
+	say(`  ${ok ? '✔' : '✘'} ${seconds(ms).padStart(8)}  ${label}`);
+say(
+	`  total ${seconds(Date.now() - t0)}${lines.length > 1 ? ' (the lines ran side by side)' : ''}`,
+);
 if (reports.length) {
 	say('checked:');
 	for (const r of reports) say(`  - ${r}`);

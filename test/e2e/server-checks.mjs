@@ -27,24 +27,58 @@ export async function serverChecks({ n8n, sim, workDir, report }) {
 			// n8n itself appends "Custom API Call" (__CUSTOM_API_CALL__) to nodes with credentials.
 			const operation = node.properties.find((p) => p.name === 'operation');
 			const operations = operation?.options.map((o) => o.value) ?? [];
-			check(String(operations.filter((o) => o !== '__CUSTOM_API_CALL__')) === 'submit,getResults', `${NODE_TYPE}: unexpected operations`, operation);
+			check(
+				String(operations.filter((o) => o !== '__CUSTOM_API_CALL__')) === 'submit,getResults',
+				`${NODE_TYPE}: unexpected operations`,
+				operation,
+			);
 			const credentials = (await rest('GET', '/types/credentials.json')).json;
 			const credential = credentials?.find((c) => c.name === 'pixazoApi');
-			check(credential?.displayName === 'Pixazo API', 'pixazoApi is not in /types/credentials.json', credentials?.length);
-			report(`/types/nodes.json lists "${node.displayName}" (${NODE_TYPE}, operations ${operations}); /types/credentials.json lists "${credential.displayName}"`);
+			check(
+				credential?.displayName === 'Pixazo API',
+				'pixazoApi is not in /types/credentials.json',
+				credentials?.length,
+			);
+			report(
+				`/types/nodes.json lists "${node.displayName}" (${NODE_TYPE}, operations ${operations}); /types/credentials.json lists "${credential.displayName}"`,
+			);
 		});
 
-		await step(`${n8n.name}: credential test over REST (right key passes, wrong key fails)`, async () => {
-			const data = simulatorCredential(sim);
-			const right = await rest('POST', '/rest/credentials/test', { credentials: { ...CREDENTIAL, type: 'pixazoApi', data } });
-			check(right.status === 200 && right.json?.data?.status === 'OK', 'the saved credential with the right key did not pass', right.text);
-			const wrongData = { ...data, subscriptionKey: WRONG_KEY };
-			const wrong = await rest('POST', '/rest/credentials/test', { credentials: { id: '', name: 'new', type: 'pixazoApi', data: wrongData } });
-			check(wrong.json?.data?.status === 'Error', 'a wrong key passed the credential test', wrong.text);
-			check(wrong.json.data.message.includes('rejected (401)'), 'the wrong-key message does not name the 401', wrong.text);
-			check(!wrong.text.includes(WRONG_KEY) && !right.text.includes(sim.key), 'a key appeared in a credential test answer');
-			report(`credential test: right key "${right.json.data.message}", wrong key "${wrong.json.data.message}"`);
-		});
+		await step(
+			`${n8n.name}: credential test over REST (right key passes, wrong key fails)`,
+			async () => {
+				const data = simulatorCredential(sim);
+				const right = await rest('POST', '/rest/credentials/test', {
+					credentials: { ...CREDENTIAL, type: 'pixazoApi', data },
+				});
+				check(
+					right.status === 200 && right.json?.data?.status === 'OK',
+					'the saved credential with the right key did not pass',
+					right.text,
+				);
+				const wrongData = { ...data, subscriptionKey: WRONG_KEY };
+				const wrong = await rest('POST', '/rest/credentials/test', {
+					credentials: { id: '', name: 'new', type: 'pixazoApi', data: wrongData },
+				});
+				check(
+					wrong.json?.data?.status === 'Error',
+					'a wrong key passed the credential test',
+					wrong.text,
+				);
+				check(
+					wrong.json.data.message.includes('rejected (401)'),
+					'the wrong-key message does not name the 401',
+					wrong.text,
+				);
+				check(
+					!wrong.text.includes(WRONG_KEY) && !right.text.includes(sim.key),
+					'a key appeared in a credential test answer',
+				);
+				report(
+					`credential test: right key "${right.json.data.message}", wrong key "${wrong.json.data.message}"`,
+				);
+			},
+		);
 
 		await step(`${n8n.name}: a workflow run through a webhook`, async () => {
 			const path = `pixazo-e2e-${server.port}`;
@@ -59,14 +93,20 @@ export async function serverChecks({ n8n, sim, workDir, report }) {
 			}
 			check(answer.status === 200, `the webhook answered ${answer.status}`, answer.text);
 			const item = Array.isArray(answer.json) ? answer.json[0] : answer.json;
-			check(item?.status === 'succeeded' && item.imageUrl?.startsWith(`${sim.url}/results/`), 'the webhook run did not return an image URL', answer.text);
+			check(
+				item?.status === 'succeeded' && item.imageUrl?.startsWith(`${sim.url}/results/`),
+				'the webhook run did not return an image URL',
+				answer.text,
+			);
 			report(`webhook POST /webhook/${path} → ${item.status}, ${item.imageUrl}`);
 		});
 	} finally {
 		if (server) {
 			const { pid } = server.child;
 			await step(`${n8n.name}: stop n8n (pid ${pid})`, server.stop);
-			say(`  ${n8n.name}: n8n (pid ${pid}) exited with ${server.child.exitCode ?? server.child.signalCode}`);
+			say(
+				`  ${n8n.name}: n8n (pid ${pid}) exited with ${server.child.exitCode ?? server.child.signalCode}`,
+			);
 		}
 	}
 }

@@ -4,7 +4,12 @@
 import { check, freePort, sleep, start, stopChild } from './lib.mjs';
 import { n8nEnv } from './n8n.mjs';
 
-export const OWNER = { email: 'e2e-owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'E2e-owner-Passw0rd' };
+export const OWNER = {
+	email: 'e2e-owner@example.com',
+	firstName: 'E2E',
+	lastName: 'Owner',
+	password: 'E2e-owner-Passw0rd',
+};
 /** n8n binds its auth cookie to the browser's id (header `browser-id`, localStorage `n8n-browserId`). */
 export const BROWSER_ID = 'pixazo-e2e-browser';
 
@@ -13,7 +18,11 @@ export function restClient(base) {
 	const client = async (method, path, body) => {
 		const response = await fetch(`${base}${path}`, {
 			method,
-			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, ...(client.cookie ? { cookie: client.cookie } : {}) },
+			headers: {
+				'content-type': 'application/json',
+				'browser-id': BROWSER_ID,
+				...(client.cookie ? { cookie: client.cookie } : {}),
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const auth = (response.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('n8n-auth='));
@@ -35,7 +44,11 @@ export function restClient(base) {
 export async function waitForReady(server, base, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		check(server.exitCode === null && server.signalCode === null, `n8n exited (${server.exitCode ?? server.signalCode})`, server.output.slice(-3000));
+		check(
+			server.exitCode === null && server.signalCode === null,
+			`n8n exited (${server.exitCode ?? server.signalCode})`,
+			server.output.slice(-3000),
+		);
 		try {
 			if ((await fetch(`${base}/healthz/readiness`)).status === 200) return;
 		} catch {
@@ -79,6 +92,10 @@ export async function setupOwner(rest) {
 /** Creates a workflow over REST and returns its { id, versionId }. */
 export async function createWorkflow(rest, workflow) {
 	const created = await rest('POST', '/rest/workflows', { ...workflow, id: undefined });
-	check(created.status === 200 && created.json?.data?.id, 'creating a workflow over REST failed', created.text);
+	check(
+		created.status === 200 && created.json?.data?.id,
+		'creating a workflow over REST failed',
+		created.text,
+	);
 	return created.json.data;
 }

@@ -17,12 +17,20 @@ export function credentials(sim, closedPort) {
 	const entry = (id, name, data) => ({ id, name, type: 'pixazoApi', data });
 	return [
 		entry(CREDENTIAL.id, CREDENTIAL.name, simulatorCredential(sim)),
-		entry('pixazoWrongKey', 'Pixazo API (wrong key)', { ...simulatorCredential(sim), subscriptionKey: WRONG_KEY }),
-		entry('pixazoNoApi', 'Pixazo API (unreachable)', { subscriptionKey: sim.key, submitBaseUrl: `${unreachable}/submit`, pollBaseUrl: `${unreachable}/poll` }),
+		entry('pixazoWrongKey', 'Pixazo API (wrong key)', {
+			...simulatorCredential(sim),
+			subscriptionKey: WRONG_KEY,
+		}),
+		entry('pixazoNoApi', 'Pixazo API (unreachable)', {
+			subscriptionKey: sim.key,
+			submitBaseUrl: `${unreachable}/submit`,
+			pollBaseUrl: `${unreachable}/poll`,
+		}),
 	];
 }
 
-export const example = (name) => JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.workflow.json`), 'utf8'));
+export const example = (name) =>
+	JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.workflow.json`), 'utf8'));
 
 const manualTrigger = (id) => ({
 	parameters: {},
@@ -67,13 +75,19 @@ export function cliWorkflows(outDir) {
 	swapNode(s3, 'Upload to S3', writeToDisk(`=${outDir}/{{ $json.jobSetId }}.png`));
 
 	const telegram = example('inpaint-to-telegram');
-	Object.assign(telegram, { id: 'pxE2eTgmNoOp01', name: 'e2e: Inpaint → No Operation (Telegram stand-in)' });
+	Object.assign(telegram, {
+		id: 'pxE2eTgmNoOp01',
+		name: 'e2e: Inpaint → No Operation (Telegram stand-in)',
+	});
 	manualStart(telegram, 'Every morning');
 	swapNode(telegram, 'Send to Telegram', noOp);
 	telegram.nodes.find((n) => n.type === NODE_TYPE).parameters.options.pollInterval = 0.5;
 
 	const loop = example('long-jobs-wait-loop');
-	Object.assign(loop, { id: 'pxE2eLoop01', name: 'e2e: Submit → Wait 1 s → Get Results → If, looping' });
+	Object.assign(loop, {
+		id: 'pxE2eLoop01',
+		name: 'e2e: Submit → Wait 1 s → Get Results → If, looping',
+	});
 	loop.nodes.find((n) => n.name === 'Wait 30 s').parameters.amount = 1;
 	// The simulator's job takes 2.5 s, so Get Results finds it running at least once and loops.
 	loop.nodes.find((n) => n.name === 'Submit job').parameters.prompt += ' [sim:ms=2500]';
@@ -91,9 +105,17 @@ export function cliWorkflows(outDir) {
 		s3,
 		telegram,
 		loop,
-		wrongKey: failing('pxE2eWrongKey01', 'e2e: wrong key', { id: 'pixazoWrongKey', name: 'Pixazo API (wrong key)' }),
+		wrongKey: failing('pxE2eWrongKey01', 'e2e: wrong key', {
+			id: 'pixazoWrongKey',
+			name: 'Pixazo API (wrong key)',
+		}),
 		// One quick retry instead of the default four with doubling pauses (1 + 2 + 4 + 8 s).
-		unreachable: failing('pxE2eNoApi01', 'e2e: API unreachable', { id: 'pixazoNoApi', name: 'Pixazo API (unreachable)' }, { maxRetries: 1, retryDelay: 0.5 }),
+		unreachable: failing(
+			'pxE2eNoApi01',
+			'e2e: API unreachable',
+			{ id: 'pixazoNoApi', name: 'Pixazo API (unreachable)' },
+			{ maxRetries: 1, retryDelay: 0.5 },
+		),
 	};
 }
 
@@ -173,6 +195,8 @@ export function screenshotWorkflow(credential) {
 	);
 	const { name } = submit;
 	workflow.connections[name] = { main: [[{ node: 'Get results', type: 'main', index: 0 }]] };
-	workflow.connections['Get results'] = { main: [[{ node: 'Inpaint with every option', type: 'main', index: 0 }]] };
+	workflow.connections['Get results'] = {
+		main: [[{ node: 'Inpaint with every option', type: 'main', index: 0 }]],
+	};
 	return { ...workflow, id: undefined, name: 'Inpaint node (screenshots)' };
 }

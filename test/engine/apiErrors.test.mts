@@ -1,4 +1,3 @@
-
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
@@ -7,7 +6,6 @@ import { closedPort, fast, requestsTo, runInpaint, submitParams, useEnv } from '
 // Status checks of an accepted job, and submits refused with 429, are retried until the Job
 // Timeout (Max Retries does not bound them): a short one ends these runs with the API's error.
 const noRetry = { ...fast, maxRetries: 0, timeout: 1 };
-
 
 /** What a user sees of an error: it must read as plain words, never as a crash. */
 function expectClearText(error: any) {
@@ -18,7 +16,11 @@ function expectClearText(error: any) {
 
 const DOCUMENTED: Array<{ status: number; message: RegExp; description: RegExp }> = [
 	{ status: 400, message: /invalid|rejected/i, description: /prompt|URL|field/i },
-	{ status: 401, message: /key.*rejected|rejected.*key/i, description: /Subscription Key.*credential/i },
+	{
+		status: 401,
+		message: /key.*rejected|rejected.*key/i,
+		description: /Subscription Key.*credential/i,
+	},
 	{ status: 403, message: /access/i, description: /access|subscribe/i },
 	{ status: 404, message: /not found/i, description: /Base URL|credential/i },
 	{ status: 429, message: /rate limit/i, description: /No job was created.*later/i },
@@ -48,9 +50,14 @@ describe('API errors', () => {
 		});
 	});
 
-	it('passes the API\'s own explanation of a 400 on to the user', async () => {
+	it("passes the API's own explanation of a 400 on to the user", async () => {
 		env.sim.enqueueFaults([
-			{ endpoint: 'submit', type: 'status', status: 400, body: { error: 'Invalid request parameters', details: 'width must be 64..2048' } },
+			{
+				endpoint: 'submit',
+				type: 'status',
+				status: 400,
+				body: { error: 'Invalid request parameters', details: 'width must be 64..2048' },
+			},
 		]);
 		const { error } = await runInpaint(env, submitParams(env, { options: noRetry }));
 		expect(error).toBeInstanceOf(NodeApiError);
@@ -59,7 +66,10 @@ describe('API errors', () => {
 
 	it('never sends a submit twice after a 500, even with retries on (the job may exist)', async () => {
 		env.sim.enqueueFaults([{ endpoint: 'submit', type: 'status', status: 500, times: 10 }]);
-		const { error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 3 } }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 3 } }),
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.httpCode).toBe('500');
 		expect(error.description).toMatch(/not sent again/i);
@@ -67,8 +77,13 @@ describe('API errors', () => {
 	});
 
 	it('sends a submit again after a 429 (the API did not take it) and then succeeds', async () => {
-		env.sim.enqueueFaults([{ endpoint: 'submit', type: 'status', status: 429, headers: { 'Retry-After': '0' } }]);
-		const { items, error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 2 } }));
+		env.sim.enqueueFaults([
+			{ endpoint: 'submit', type: 'status', status: 429, headers: { 'Retry-After': '0' } },
+		]);
+		const { items, error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 2 } }),
+		);
 		expect(error).toBeUndefined();
 		expect(items[0].json.status).toBe('succeeded');
 		expect(requestsTo(env, 'submit')).toHaveLength(2);
@@ -77,7 +92,10 @@ describe('API errors', () => {
 
 	it('retries a status check that failed with a 500 and still outputs the finished job', async () => {
 		env.sim.enqueueFaults([{ endpoint: 'poll', type: 'status', status: 500, times: 2 }]);
-		const { items, error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 3 } }));
+		const { items, error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 3 } }),
+		);
 		expect(error).toBeUndefined();
 		expect(items[0].json.status).toBe('succeeded');
 		expect(env.sim.stats().answered['500']).toBe(2);
@@ -100,7 +118,7 @@ describe('API errors', () => {
 	});
 
 	describe.each(['submit', 'poll'] as const)('a non-JSON answer on %s', (endpoint) => {
-		it('an HTML gateway page gives a clear error with the page\'s own words', async () => {
+		it("an HTML gateway page gives a clear error with the page's own words", async () => {
 			env.sim.enqueueFaults([{ endpoint, type: 'html', times: 1000 }]);
 			const { error } = await runInpaint(env, submitParams(env, { options: noRetry }));
 			expect(error).toBeInstanceOf(NodeApiError);
@@ -130,13 +148,16 @@ describe('API errors', () => {
 
 	it('a submit answered with a non-JSON body is not sent again (the job may exist)', async () => {
 		env.sim.enqueueFaults([{ endpoint: 'submit', type: 'malformed', times: 10 }]);
-		const { error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 3 } }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 3 } }),
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.description).toMatch(/not sent again/i);
 		expect(requestsTo(env, 'submit')).toHaveLength(1);
 	});
 
-	it('a status check that keeps failing names the accepted job\'s jobSetId, so it can be fetched later', async () => {
+	it("a status check that keeps failing names the accepted job's jobSetId, so it can be fetched later", async () => {
 		for (const fault of [
 			{ endpoint: 'poll' as const, type: 'html' as const, times: 1000 },
 			{ endpoint: 'poll' as const, type: 'empty' as const, times: 1000 },
@@ -148,12 +169,17 @@ describe('API errors', () => {
 			const [job] = env.sim.stats().jobs;
 			expect(job?.jobSetId).toMatch(/^jobset_/);
 			expect(error).toBeInstanceOf(NodeApiError);
-			expect(`${error.message} ${error.description}`, `${fault.type} on poll`).toContain(job.jobSetId);
+			expect(`${error.message} ${error.description}`, `${fault.type} on poll`).toContain(
+				job.jobSetId,
+			);
 		}
 	});
 
-	it('a failed job\'s error carries no HTTP code (it was not an HTTP error), not the job\'s status word', async () => {
-		const { error } = await runInpaint(env, submitParams(env, { prompt: 'x [sim:outcome=failed]', options: fast }));
+	it("a failed job's error carries no HTTP code (it was not an HTTP error), not the job's status word", async () => {
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'x [sim:outcome=failed]', options: fast }),
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.message).toMatch(/failed/);
 		// httpCode is shown as "Error code" in n8n; "failed" there is not an HTTP code.
@@ -161,14 +187,20 @@ describe('API errors', () => {
 	});
 
 	it('a job that succeeded without an image URL fails clearly, with no made-up HTTP code', async () => {
-		const { error } = await runInpaint(env, submitParams(env, { prompt: 'x [sim:nourl]', options: fast }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'x [sim:nourl]', options: fast }),
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.message).toMatch(/no image URL/i);
 		expect(error.httpCode ?? null).toBeNull();
 	});
 
 	it('a submit answer with neither image nor job id fails clearly and is not sent again', async () => {
-		const { error } = await runInpaint(env, submitParams(env, { prompt: 'x [sim:noimage]', options: { ...fast, maxRetries: 3 } }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'x [sim:noimage]', options: { ...fast, maxRetries: 3 } }),
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.message).toMatch(/image URL.*job_set_id|job_set_id.*image/i);
 		expectClearText(error);
@@ -187,7 +219,10 @@ describe('API errors', () => {
 
 	it('a connection lost after the submit was sent is not re-sent, and the error does not advise retrying at once', async () => {
 		env.sim.enqueueFaults([{ endpoint: 'submit', type: 'dropAfterAccept' }]);
-		const { error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 3 } }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 3 } }),
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(requestsTo(env, 'submit')).toHaveLength(1);
 		expect(env.sim.stats().jobsCreated).toBe(1);

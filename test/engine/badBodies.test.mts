@@ -11,7 +11,8 @@ function errorText(error: any): string {
 	return `${error?.message ?? ''} ${error?.description ?? ''}`;
 }
 
-const NOT_CLEAR = /TypeError|ReferenceError|SyntaxError|Cannot read prop|is not a function|Unexpected (token|end)|\[object Object\]|undefined/;
+const NOT_CLEAR =
+	/TypeError|ReferenceError|SyntaxError|Cannot read prop|is not a function|Unexpected (token|end)|\[object Object\]|undefined/;
 
 function expectClearError(error: any) {
 	expect(error, 'the node should have thrown').toBeTruthy();
@@ -29,26 +30,32 @@ function expectClearErrorItem(item: { json: Record<string, any> } | undefined) {
 	expect(item!.json.error).not.toMatch(/^Unexpected failure/);
 }
 
-describe('a failed job becomes a NodeApiError with its jobSetId and the API\'s reason', () => {
+describe("a failed job becomes a NodeApiError with its jobSetId and the API's reason", () => {
 	const env = useEnv({ jobMs: 200 });
 
-	it.each(['failed', 'error', 'cancelled', 'canceled'])('a job that ends "%s" fails the item with its jobSetId and reason', async (outcome) => {
-		const { error } = await runInpaint(
-			env,
-			submitParams(env, { prompt: `Change to a lion [sim:outcome=${outcome}]`, options: quick }),
-		);
-		expectClearError(error);
-		expect(error.constructor.name).toBe('NodeApiError');
-		const [job] = env.sim.stats().jobs;
-		expect(error.message).toContain(job.jobSetId);
-		expect(error.message).toContain(REASON);
-		expect(error.message).toMatch(outcome.startsWith('cancel') ? /was cancelled/ : /failed/);
-		// A failed job is final: not submitted again.
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
-	});
+	it.each(['failed', 'error', 'cancelled', 'canceled'])(
+		'a job that ends "%s" fails the item with its jobSetId and reason',
+		async (outcome) => {
+			const { error } = await runInpaint(
+				env,
+				submitParams(env, { prompt: `Change to a lion [sim:outcome=${outcome}]`, options: quick }),
+			);
+			expectClearError(error);
+			expect(error.constructor.name).toBe('NodeApiError');
+			const [job] = env.sim.stats().jobs;
+			expect(error.message).toContain(job.jobSetId);
+			expect(error.message).toContain(REASON);
+			expect(error.message).toMatch(outcome.startsWith('cancel') ? /was cancelled/ : /failed/);
+			// A failed job is final: not submitted again.
+			expect(requestsTo(env, 'submit')).toHaveLength(1);
+		},
+	);
 
-	it('with Continue On Fail a failed job\'s item carries its jobSetId, status and reason', async () => {
-		const items = [{ json: { prompt: 'Change to a lion [sim:outcome=failed]' } }, { json: { prompt: 'Change to a tiger' } }];
+	it("with Continue On Fail a failed job's item carries its jobSetId, status and reason", async () => {
+		const items = [
+			{ json: { prompt: 'Change to a lion [sim:outcome=failed]' } },
+			{ json: { prompt: 'Change to a tiger' } },
+		];
 		const { run, items: out } = await runInpaint(
 			env,
 			submitParams(env, { prompt: '={{ $json.prompt }}', options: quick }),
@@ -61,10 +68,13 @@ describe('a failed job becomes a NodeApiError with its jobSetId and the API\'s r
 		expect(out[1].json.status).toBe('succeeded');
 	});
 
-	it('a synchronous refusal ({ success: false }) fails the item with the API\'s reason', async () => {
+	it("a synchronous refusal ({ success: false }) fails the item with the API's reason", async () => {
 		const { error } = await runInpaint(
 			env,
-			submitParams(env, { prompt: 'Change to a lion [sim:sync] [sim:outcome=failed]', options: quick }),
+			submitParams(env, {
+				prompt: 'Change to a lion [sim:sync] [sim:outcome=failed]',
+				options: quick,
+			}),
 		);
 		expectClearError(error);
 		expect(error.constructor.name).toBe('NodeApiError');
@@ -75,7 +85,11 @@ describe('a failed job becomes a NodeApiError with its jobSetId and the API\'s r
 		const submitted = await runInpaint(
 			env,
 			// [sim:ms=0]: the job has ended by the time Get Results asks, with no wait in the test
-			submitParams(env, { prompt: 'Change to a lion [sim:outcome=error] [sim:ms=0]', waitForCompletion: false, options: quick }),
+			submitParams(env, {
+				prompt: 'Change to a lion [sim:outcome=error] [sim:ms=0]',
+				waitForCompletion: false,
+				options: quick,
+			}),
 		);
 		const jobSetId = submitted.items[0].json.jobSetId;
 		const [job] = env.sim.stats().jobs;
@@ -91,14 +105,20 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 	const env = useEnv({ jobMs: 200 });
 
 	it('a 200 without an image and without a job id ([sim:noimage]) is a clear error', async () => {
-		const { error } = await runInpaint(env, submitParams(env, { prompt: 'Change to a lion [sim:noimage]', options: quick }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Change to a lion [sim:noimage]', options: quick }),
+		);
 		expectClearError(error);
 		expect(error.message).toMatch(/neither an image URL nor a job_set_id/);
 		expect(requestsTo(env, 'submit')).toHaveLength(1);
 	});
 
 	it('a finished job whose results carry no URL ([sim:nourl]) is a clear error with its jobSetId', async () => {
-		const { error } = await runInpaint(env, submitParams(env, { prompt: 'Change to a lion [sim:nourl]', options: quick }));
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Change to a lion [sim:nourl]', options: quick }),
+		);
 		expectClearError(error);
 		const [job] = env.sim.stats().jobs;
 		expect(error.message).toContain(job.jobSetId);
@@ -125,17 +145,24 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 		['a bare string', { type: 'malformed', body: '"ok"' }, /not a JSON object/],
 		['a 500 with an HTML page', { type: 'html', status: 500 }, /server error \(500\)/],
 		['a 400 with an empty body', { type: 'empty', status: 400 }, /invalid \(400\)/],
-		['a 503 with plain text', { type: 'status', status: 503, body: 'upstream connect error' }, /server error \(503\)/],
+		[
+			'a 503 with plain text',
+			{ type: 'status', status: 503, body: 'upstream connect error' },
+			/server error \(503\)/,
+		],
 	];
 
-	it.each(submitBodies)('a submit answered with %s is a clear error and is not re-sent', async (_label, fault, expected) => {
-		env.sim.enqueueFaults({ endpoint: 'submit', ...fault } as any);
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
-		expect(error.constructor.name).toBe('NodeApiError');
-		expect(error.message).toMatch(expected);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
-	});
+	it.each(submitBodies)(
+		'a submit answered with %s is a clear error and is not re-sent',
+		async (_label, fault, expected) => {
+			env.sim.enqueueFaults({ endpoint: 'submit', ...fault } as any);
+			const { error } = await runInpaint(env, submitParams(env, { options: quick }));
+			expectClearError(error);
+			expect(error.constructor.name).toBe('NodeApiError');
+			expect(error.message).toMatch(expected);
+			expect(requestsTo(env, 'submit')).toHaveLength(1);
+		},
+	);
 
 	const pollBodies: Array<[string, Record<string, unknown>, RegExp]> = [
 		['malformed JSON', { type: 'malformed' }, /not a JSON object/],
@@ -144,26 +171,38 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 		['a JSON array', { type: 'malformed', body: '[]' }, /not a JSON object/],
 	];
 
-	it.each(pollBodies)('status checks answered only with %s end in a clear error that carries the jobSetId', async (_label, fault, expected) => {
-		env.sim.enqueueFaults({ endpoint: 'poll', ...fault, times: 1000 } as any);
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 0, timeout: 1 } }), {
-			continueOnFail: true,
-		});
-		expect(run.status).toBe('success');
-		const [job] = env.sim.stats().jobs;
-		expect(items[0].json.jobSetId).toBe(job.jobSetId);
-		expectClearErrorItem(items[0]);
-		expect(items[0].json.error).toMatch(expected);
-		// Waited out until the Job Timeout (Max Retries 0 would allow one check), and every check met the fault.
-		const polls = requestsTo(env, 'poll');
-		expect(polls.length).toBeGreaterThan(1);
-		expect(polls.every((r: any) => r.fault !== null)).toBe(true);
-	});
+	it.each(pollBodies)(
+		'status checks answered only with %s end in a clear error that carries the jobSetId',
+		async (_label, fault, expected) => {
+			env.sim.enqueueFaults({ endpoint: 'poll', ...fault, times: 1000 } as any);
+			const { run, items } = await runInpaint(
+				env,
+				submitParams(env, { options: { ...quick, maxRetries: 0, timeout: 1 } }),
+				{
+					continueOnFail: true,
+				},
+			);
+			expect(run.status).toBe('success');
+			const [job] = env.sim.stats().jobs;
+			expect(items[0].json.jobSetId).toBe(job.jobSetId);
+			expectClearErrorItem(items[0]);
+			expect(items[0].json.error).toMatch(expected);
+			// Waited out until the Job Timeout (Max Retries 0 would allow one check), and every check met the fault.
+			const polls = requestsTo(env, 'poll');
+			expect(polls.length).toBeGreaterThan(1);
+			expect(polls.every((r: any) => r.fault !== null)).toBe(true);
+		},
+	);
 
 	it('a status answer with an unexpected shape but a known status word is read, not crashed on', async () => {
-		const body = { status: 'succeeded', results: [null, 42, { imageUrl: null }, 'not-a-url-but-a-string'] };
+		const body = {
+			status: 'succeeded',
+			results: [null, 42, { imageUrl: null }, 'not-a-url-but-a-string'],
+		};
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 200, body });
-		const { run, items, error } = await runInpaint(env, submitParams(env, { options: quick }), { continueOnFail: true });
+		const { run, items, error } = await runInpaint(env, submitParams(env, { options: quick }), {
+			continueOnFail: true,
+		});
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(items).toHaveLength(1);
@@ -191,14 +230,20 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 			status: 200,
 			body: { status: 'succeeded', results: [{ imageUrl: 'not a link', job_id: 'job_1' }] },
 		});
-		const { items } = await runInpaint(env, submitParams(env, { options: { ...quick, downloadImages: true } }), {
-			continueOnFail: true,
-		});
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, downloadImages: true } }),
+			{
+				continueOnFail: true,
+			},
+		);
 		const [job] = env.sim.stats().jobs;
 		expect(items).toHaveLength(1);
 		expect(items[0].json.jobSetId).toBe(job.jobSetId);
 		expectClearErrorItem(items[0]);
-		expect(items[0].json.error).toBe('The API returned an image link that is not an http(s) URL: not a link');
+		expect(items[0].json.error).toBe(
+			'The API returned an image link that is not an http(s) URL: not a link',
+		);
 		expect(items[0].json.description).toContain(job.jobSetId);
 		expect(env.sim.stats().requests.results).toBe(0); // nothing was fetched
 	});

@@ -66,7 +66,10 @@ function requestsAfterCancel(env: Env, seenAtCancel: number) {
 async function expectConnectionClosed(env: Env, endpoint: 'submit' | 'poll' | 'results') {
 	const [request] = requestsTo(env, endpoint);
 	expect(request.status).toBeNull();
-	await vi.waitFor(() => expect(requestsTo(env, endpoint)[0].doneAt).not.toBeNull(), { timeout: 10_000, interval: 10 });
+	await vi.waitFor(() => expect(requestsTo(env, endpoint)[0].doneAt).not.toBeNull(), {
+		timeout: 10_000,
+		interval: 10,
+	});
 }
 
 const SLOW = 'Change to a lion [sim:ms=60000]';
@@ -89,10 +92,18 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 	});
 
 	it('cancelling during a Retry-After pause ends the run at once, with no request after the cancel', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '30' } });
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '30' },
+		});
 		const { run, seenAtCancel } = await runAndCancel(
 			env,
-			submitParams(env, { prompt: SLOW, options: { pollInterval: 0.1, maxRetryAfter: 60, timeout: 300 } }),
+			submitParams(env, {
+				prompt: SLOW,
+				options: { pollInterval: 0.1, maxRetryAfter: 60, timeout: 300 },
+			}),
 			(log) => log.some((r) => r.endpoint === 'poll' && r.status === 429),
 		);
 		expect(requestsTo(env, 'poll').map((r: any) => r.status)).toEqual([429]);
@@ -105,7 +116,10 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'hang' });
 		const { run, seenAtCancel } = await runAndCancel(
 			env,
-			submitParams(env, { prompt: SLOW, options: { pollInterval: 0.1, requestTimeout: 60, timeout: 300 } }),
+			submitParams(env, {
+				prompt: SLOW,
+				options: { pollInterval: 0.1, requestTimeout: 60, timeout: 300 },
+			}),
 			(log) => log.some((r) => r.endpoint === 'poll'),
 		);
 		expect(requestsTo(env, 'poll').map((r: any) => r.fault)).toEqual(['hang']);
@@ -118,10 +132,15 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 	it('cancelling while items queue for a request slot sends none of the queued requests', async () => {
 		// The first submit gets no answer: with Concurrency 1 the other nine queue behind it.
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'hang' });
-		const items = Array.from({ length: 10 }, (_, n) => ({ json: { prompt: `Change to lion ${n}` } }));
+		const items = Array.from({ length: 10 }, (_, n) => ({
+			json: { prompt: `Change to lion ${n}` },
+		}));
 		const { run, seenAtCancel } = await runAndCancel(
 			env,
-			submitParams(env, { prompt: '={{ $json.prompt }}', options: { pollInterval: 0.1, concurrency: 1, requestTimeout: 60 } }),
+			submitParams(env, {
+				prompt: '={{ $json.prompt }}',
+				options: { pollInterval: 0.1, concurrency: 1, requestTimeout: 60 },
+			}),
 			(log) => log.some((r) => r.endpoint === 'submit'),
 			items,
 		);
@@ -136,7 +155,9 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 		env.sim.configure({ resultDownloadDelayMs: 30_000 });
 		const { run, seenAtCancel } = await runAndCancel(
 			env,
-			submitParams(env, { options: { pollInterval: 0.1, requestTimeout: 60, downloadImages: true } }),
+			submitParams(env, {
+				options: { pollInterval: 0.1, requestTimeout: 60, downloadImages: true },
+			}),
 			(log) => log.some((r) => r.endpoint === 'results'),
 		);
 		expect(requestsTo(env, 'results')).toHaveLength(1);

@@ -30,14 +30,26 @@ describe('Continue On Fail', () => {
 
 		const failedJob = jobFor(env, prompts[1]);
 		expect(failedJob?.jobSetId).toMatch(/^jobset_/);
-		expect(Object.keys(items[1].json).sort()).toEqual(['description', 'error', 'httpCode', 'jobSetId', 'status']);
+		expect(Object.keys(items[1].json).sort()).toEqual([
+			'description',
+			'error',
+			'httpCode',
+			'jobSetId',
+			'status',
+		]);
 		expect(items[1].json.jobSetId).toBe(failedJob?.jobSetId);
 		expect(items[1].json.status).toBe('failed');
 		expect(items[1].json.error).toMatch(/failed/);
 		expect(items[1].json.error).toContain('The model could not process this image');
 		expect(typeof items[1].json.description).toBe('string');
 
-		expect(Object.keys(items[2].json).sort()).toEqual(['description', 'error', 'httpCode', 'jobSetId', 'status']);
+		expect(Object.keys(items[2].json).sort()).toEqual([
+			'description',
+			'error',
+			'httpCode',
+			'jobSetId',
+			'status',
+		]);
 		expect(items[2].json.error).toMatch(/prompt/i);
 		expect(items[2].json.jobSetId).toBeNull();
 		expect(items[2].json.httpCode).toBeNull();
@@ -50,10 +62,17 @@ describe('Continue On Fail', () => {
 
 	it('an API error item carries the HTTP code, and the other items still go on', async () => {
 		env.sim.enqueueFaults([{ endpoint: 'submit', type: 'status', status: 403 }]);
-		const { items } = await runInpaint(env, submitParams(env, { prompt: '={{ $json.prompt }}', options: { ...fast, maxRetries: 0, concurrency: 1 } }), {
-			continueOnFail: true,
-			items: [{ json: { prompt: 'first' } }, { json: { prompt: 'second' } }],
-		});
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, {
+				prompt: '={{ $json.prompt }}',
+				options: { ...fast, maxRetries: 0, concurrency: 1 },
+			}),
+			{
+				continueOnFail: true,
+				items: [{ json: { prompt: 'first' } }, { json: { prompt: 'second' } }],
+			},
+		);
 		expect(items).toHaveLength(2);
 		items.forEach((item, i) => expect(item.pairedItem).toEqual({ item: i }));
 		// Whichever item's submit met the 403, it became an error item; the other one succeeded.

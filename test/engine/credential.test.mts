@@ -38,7 +38,10 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 	});
 
 	it('fails with a wrong key, saying the key was rejected', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', { ...env.credentials, subscriptionKey: 'wrong' });
+		const result = await testCredential(env.pkg, 'pixazoApi', {
+			...env.credentials,
+			subscriptionKey: 'wrong',
+		});
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/key/i);
 		expect(result.message).toMatch(/rejected|invalid/i);
@@ -75,7 +78,10 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 	}
 
 	it('fails with an empty key', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', { ...env.credentials, subscriptionKey: '' });
+		const result = await testCredential(env.pkg, 'pixazoApi', {
+			...env.credentials,
+			subscriptionKey: '',
+		});
 		expect(result.status).toBe('Error');
 		expectNoGeneration(env);
 	});
@@ -90,14 +96,20 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 	});
 });
 
-describe('the credential\'s fields', () => {
+describe("the credential's fields", () => {
 	const env = useEnv();
 
-	it('default to the vendor\'s two base URLs, as the README\'s Credentials table says', () => {
+	it("default to the vendor's two base URLs, as the README's Credentials table says", () => {
 		const type = env.pkg.credentialTypes.getByName('pixazoApi');
 		const defaults = Object.fromEntries(type.properties.map((p: any) => [p.name, p.default]));
-		expect(defaults).toEqual({ subscriptionKey: '', submitBaseUrl: VENDOR_SUBMIT_BASE, pollBaseUrl: VENDOR_POLL_BASE });
-		expect(type.properties.find((p: any) => p.name === 'subscriptionKey').typeOptions).toEqual({ password: true });
+		expect(defaults).toEqual({
+			subscriptionKey: '',
+			submitBaseUrl: VENDOR_SUBMIT_BASE,
+			pollBaseUrl: VENDOR_POLL_BASE,
+		});
+		expect(type.properties.find((p: any) => p.name === 'subscriptionKey').typeOptions).toEqual({
+			password: true,
+		});
 		const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 		expect(readme).toContain(`| Submit Base URL | \`${VENDOR_SUBMIT_BASE}\` |`);
 		expect(readme).toContain(`| Polling Base URL | \`${VENDOR_POLL_BASE}\` |`);
@@ -107,12 +119,19 @@ describe('the credential\'s fields', () => {
 		['Submit Base URL', 'submitBaseUrl', 'ftp://127.0.0.1/submit'],
 		['Polling Base URL', 'pollBaseUrl', 'file:///tmp/poll'],
 		['Submit Base URL', 'submitBaseUrl', '127.0.0.1:8080/submit'],
-	])('a %s that is not an http(s) URL (%s = %s) stops the run before anything is sent, naming the field', async (label, field, value) => {
-		const { run, error } = await runInpaint(env, submitParams(env, { options: fast }), { credentials: { [field]: value } });
-		expect(run.status).toBe('error');
-		expect(error.constructor.name).toBe('NodeOperationError');
-		expect(error.message).toBe(`The credential's ${label} is not an http(s) URL`);
-		expect(error.description).toContain(label === 'Submit Base URL' ? VENDOR_SUBMIT_BASE : VENDOR_POLL_BASE);
-		expect(env.sim.requests()).toEqual([]);
-	});
+	])(
+		'a %s that is not an http(s) URL (%s = %s) stops the run before anything is sent, naming the field',
+		async (label, field, value) => {
+			const { run, error } = await runInpaint(env, submitParams(env, { options: fast }), {
+				credentials: { [field]: value },
+			});
+			expect(run.status).toBe('error');
+			expect(error.constructor.name).toBe('NodeOperationError');
+			expect(error.message).toBe(`The credential's ${label} is not an http(s) URL`);
+			expect(error.description).toContain(
+				label === 'Submit Base URL' ? VENDOR_SUBMIT_BASE : VENDOR_POLL_BASE,
+			);
+			expect(env.sim.requests()).toEqual([]);
+		},
+	);
 });

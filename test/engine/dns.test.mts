@@ -21,7 +21,8 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 		lookups = 0;
 		(dns as any).lookup = (hostname: string, options: any, callback?: any) => {
 			const cb = typeof options === 'function' ? options : callback;
-			const opts = typeof options === 'function' || typeof options === 'number' ? {} : (options ?? {});
+			const opts =
+				typeof options === 'function' || typeof options === 'number' ? {} : (options ?? {});
 			if (hostname !== FLAKY_HOST) return (original as any)(hostname, options, callback);
 			lookups++;
 			process.nextTick(() => {
@@ -43,13 +44,19 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 		(dns as any).lookup = original;
 	});
 
-	const flakyCredentials = () => ({ submitBaseUrl: env.sim.submitBaseUrl.replace('127.0.0.1', FLAKY_HOST) });
+	const flakyCredentials = () => ({
+		submitBaseUrl: env.sim.submitBaseUrl.replace('127.0.0.1', FLAKY_HOST),
+	});
 
 	it('one EAI_AGAIN, then the lookup works: the submit is sent once and the job succeeds', async () => {
 		failuresLeft = 1;
-		const { run, items, error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 2 } }), {
-			credentials: flakyCredentials(),
-		});
+		const { run, items, error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 2 } }),
+			{
+				credentials: flakyCredentials(),
+			},
+		);
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(items[0].json.status).toBe('succeeded');
@@ -62,14 +69,18 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 
 	const failEveryTry = async () => {
 		failuresLeft = 100;
-		return runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 2 } }), { credentials: flakyCredentials() });
+		return runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 2 } }), {
+			credentials: flakyCredentials(),
+		});
 	};
 
 	it('EAI_AGAIN on every try: tried Max Retries + 1 times, nothing reached the API, the error says why', async () => {
 		const { run, error } = await failEveryTry();
 		expect(run.status).toBe('error');
 		expect(error.constructor.name).toBe('NodeApiError');
-		expect(error.message).toBe(`Could not reach the Pixazo API at ${FLAKY_HOST}:${env.sim.port}: the host name could not be looked up`);
+		expect(error.message).toBe(
+			`Could not reach the Pixazo API at ${FLAKY_HOST}:${env.sim.port}: the host name could not be looked up`,
+		);
 		expect(error.description).toContain('Tried 3 times');
 		expect(error.description).toContain('EAI_AGAIN');
 		expect(lookups).toBe(3);

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
-import { INPAINT_NODE_NAME, INPAINT_NODE_TYPE, inpaintWorkflow, simulatorCredential } from '../harness/inpaint-workflow.mjs';
+import {
+	INPAINT_NODE_NAME,
+	INPAINT_NODE_TYPE,
+	inpaintWorkflow,
+	simulatorCredential,
+} from '../harness/inpaint-workflow.mjs';
 
 export { inpaintWorkflow };
 export const NODE_TYPE = INPAINT_NODE_TYPE;
@@ -88,7 +93,10 @@ export async function runInpaint(
 }
 
 /** Submit parameters with the sample image and mask served by the simulator. */
-export function submitParams(env: Env, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function submitParams(
+	env: Env,
+	extra: Record<string, unknown> = {},
+): Record<string, unknown> {
 	return {
 		operation: 'submit',
 		prompt: 'Change to a lion',

@@ -12,9 +12,32 @@ function chainWorkflow(submit: Record<string, unknown>, getResults: Record<strin
 		id: 'engineChain',
 		name: 'Submit then Get Results',
 		nodes: [
-			{ id: 't', name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{ id: 's', name: 'Submit', type: NODE_TYPE, typeVersion: 1, position: [200, 0], parameters: submit, credentials },
-			{ id: 'g', name: 'Get Results', type: NODE_TYPE, typeVersion: 1, position: [400, 0], parameters: getResults, credentials },
+			{
+				id: 't',
+				name: 'Trigger',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: 's',
+				name: 'Submit',
+				type: NODE_TYPE,
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: submit,
+				credentials,
+			},
+			{
+				id: 'g',
+				name: 'Get Results',
+				type: NODE_TYPE,
+				typeVersion: 1,
+				position: [400, 0],
+				parameters: getResults,
+				credentials,
+			},
 		],
 		connections: {
 			Trigger: { main: [[{ node: 'Submit', type: 'main', index: 0 }]] },
@@ -24,7 +47,12 @@ function chainWorkflow(submit: Record<string, unknown>, getResults: Record<strin
 	};
 }
 
-async function runChain(env: Env, submit: Record<string, unknown>, getResults: Record<string, unknown>, input?: Array<{ json: Record<string, unknown> }>) {
+async function runChain(
+	env: Env,
+	submit: Record<string, unknown>,
+	getResults: Record<string, unknown>,
+	input?: Array<{ json: Record<string, unknown> }>,
+) {
 	const run = await runWorkflow({
 		pkg: env.pkg,
 		workflow: chainWorkflow(submit, getResults),
@@ -79,7 +107,7 @@ describe('Get Results', () => {
 		expect(env.sim.stats().jobsCreated).toBe(1);
 	});
 
-	it('fetches each item\'s own job when several Submit items flow into Get Results', async () => {
+	it("fetches each item's own job when several Submit items flow into Get Results", async () => {
 		const prompts = ['a cat [sim:ms=400]', 'a dog [sim:ms=100]'];
 		const { submitted, fetched } = await runChain(
 			env,
@@ -97,9 +125,13 @@ describe('Get Results', () => {
 		});
 	});
 
-	it('without waiting, checks once and outputs the job\'s current running status', async () => {
+	it("without waiting, checks once and outputs the job's current running status", async () => {
 		const jobSetId = await submitDirectly(env, 'a slow lion [sim:ms=30000]');
-		const { run, items, error } = await runInpaint(env, { operation: 'getResults', jobSetId, options: fast });
+		const { run, items, error } = await runInpaint(env, {
+			operation: 'getResults',
+			jobSetId,
+			options: fast,
+		});
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(items).toHaveLength(1);
@@ -111,7 +143,12 @@ describe('Get Results', () => {
 	it('without waiting, passes on the API\'s own status word (e.g. "queued")', async () => {
 		const jobSetId = await submitDirectly(env, 'a lion [sim:status=queued]');
 		const { items } = await runInpaint(env, { operation: 'getResults', jobSetId, options: fast });
-		expect(items[0].json).toMatchObject({ status: 'queued', jobSetId, imageUrl: null, imageUrls: [] });
+		expect(items[0].json).toMatchObject({
+			status: 'queued',
+			jobSetId,
+			imageUrl: null,
+			imageUrls: [],
+		});
 		expect(items[0].json.raw).toEqual({ status: 'queued', job_set_id: jobSetId });
 	});
 
@@ -141,7 +178,11 @@ describe('Get Results', () => {
 	});
 
 	it('a Get Results fed an item without jobSetId fails before asking the API', async () => {
-		const { error } = await runInpaint(env, { operation: 'getResults', options: fast }, { items: [{ json: { other: 1 } }] });
+		const { error } = await runInpaint(
+			env,
+			{ operation: 'getResults', options: fast },
+			{ items: [{ json: { other: 1 } }] },
+		);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toMatch(/Job Set ID/);
 		expect(env.sim.stats().requests.poll).toBe(0);

@@ -32,7 +32,10 @@ describe("n8n's Retry On Fail on the node", () => {
 		expect(error).toBeUndefined();
 		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		for (const item of items) {
-			expect(item.json).toMatchObject({ error: 'Turn off Retry On Fail for this Submit node', jobSetId: null });
+			expect(item.json).toMatchObject({
+				error: 'Turn off Retry On Fail for this Submit node',
+				jobSetId: null,
+			});
 		}
 		expect(requestsTo(env, 'submit')).toHaveLength(0);
 	});
@@ -50,7 +53,10 @@ describe("n8n's Retry On Fail on the node", () => {
 	});
 
 	it('on Get Results is allowed: a status check is safe to repeat', async () => {
-		const submitted = await runInpaint(env, submitParams(env, { waitForCompletion: false, options: fast }));
+		const submitted = await runInpaint(
+			env,
+			submitParams(env, { waitForCompletion: false, options: fast }),
+		);
 		const jobSetId = submitted.items[0].json.jobSetId as string;
 		const { items, error } = await runInpaint(
 			env,

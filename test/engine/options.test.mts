@@ -10,12 +10,33 @@ import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 /** Each number option's label and range, as the editor shows them (written out: a change shows here). */
 const RANGES = [
-	{ key: 'pollInterval', label: 'Poll Interval', kind: 'seconds', min: 0.1, max: 3600, below: 0.05 },
+	{
+		key: 'pollInterval',
+		label: 'Poll Interval',
+		kind: 'seconds',
+		min: 0.1,
+		max: 3600,
+		below: 0.05,
+	},
 	{ key: 'timeout', label: 'Job Timeout', kind: 'seconds', min: 0.1, max: 86400, below: 0 },
 	{ key: 'retryDelay', label: 'Retry Delay', kind: 'seconds', min: 0.1, max: 3600, below: 0.09 },
-	{ key: 'maxRetryAfter', label: 'Max Pause on 429', kind: 'seconds', min: 0, max: 3600, below: -1 },
+	{
+		key: 'maxRetryAfter',
+		label: 'Max Pause on 429',
+		kind: 'seconds',
+		min: 0,
+		max: 3600,
+		below: -1,
+	},
 	// Above ~24.8 days a timer overflows to 1 ms: the maximum keeps far below it.
-	{ key: 'requestTimeout', label: 'Request Timeout', kind: 'seconds', min: 0.1, max: 3600, below: 0 },
+	{
+		key: 'requestTimeout',
+		label: 'Request Timeout',
+		kind: 'seconds',
+		min: 0.1,
+		max: 3600,
+		below: 0,
+	},
 	{ key: 'concurrency', label: 'Concurrency', kind: 'whole', min: 1, max: 100, below: 0 },
 	{ key: 'maxRetries', label: 'Max Retries', kind: 'whole', min: 0, max: 20, below: -1 },
 ] as const;
@@ -29,7 +50,12 @@ const CASES = RANGES.flatMap((r) => {
 	];
 	if (r.kind === 'whole') values.push(['a fraction', 2.5]);
 	if (r.key === 'requestTimeout') values.push(['beyond what a timer holds (25 days)', 2_160_000]);
-	return values.map(([what, value]) => ({ name: `${r.label} ${what} (${String(value)})`, key: r.key, value, message }));
+	return values.map(([what, value]) => ({
+		name: `${r.label} ${what} (${String(value)})`,
+		key: r.key,
+		value,
+		message,
+	}));
 });
 
 function expectNothingSent(env: Env) {
@@ -38,7 +64,9 @@ function expectNothingSent(env: Env) {
 }
 
 function items(count: number, extra: (n: number) => Record<string, unknown> = () => ({})) {
-	return Array.from({ length: count }, (_, n) => ({ json: { prompt: `Change to lion number ${n}`, ...extra(n) } }));
+	return Array.from({ length: count }, (_, n) => ({
+		json: { prompt: `Change to lion number ${n}`, ...extra(n) },
+	}));
 }
 
 function itemOf(prompt: unknown): number {
@@ -49,7 +77,11 @@ describe('a number option out of its range stops the run before anything is sent
 	const env = useEnv({ jobMs: 200 });
 
 	it.each(CASES)('$name', async ({ key, value, message }) => {
-		const { run, items: out, error } = await runInpaint(env, submitParams(env, { options: { [key]: value } }));
+		const {
+			run,
+			items: out,
+			error,
+		} = await runInpaint(env, submitParams(env, { options: { [key]: value } }));
 		expect(run.status).toBe('error');
 		expect(out).toHaveLength(0);
 		expect(error).toBeInstanceOf(NodeOperationError);
@@ -60,26 +92,53 @@ describe('a number option out of its range stops the run before anything is sent
 	});
 
 	it('Get Results checks its options the same way', async () => {
-		const { error } = await runInpaint(env, { operation: 'getResults', jobSetId: 'jobset_x', options: { pollInterval: 0 } });
-		expect(error.message).toBe('Option "Poll Interval" must be a number of seconds from 0.1 to 3600');
+		const { error } = await runInpaint(env, {
+			operation: 'getResults',
+			jobSetId: 'jobset_x',
+			options: { pollInterval: 0 },
+		});
+		expect(error.message).toBe(
+			'Option "Poll Interval" must be a number of seconds from 0.1 to 3600',
+		);
 		expectNothingSent(env);
 	});
 
 	it('each limit itself is accepted (Max Pause on 429 = 0, Max Retries = 0, Concurrency = 1 and 100, Request Timeout = 3600)', async () => {
-		const limits = { maxRetryAfter: 0, maxRetries: 0, concurrency: 1, requestTimeout: 3600, pollInterval: 0.1, retryDelay: 0.1 };
-		const { run, items: out, error } = await runInpaint(env, submitParams(env, { options: limits }));
+		const limits = {
+			maxRetryAfter: 0,
+			maxRetries: 0,
+			concurrency: 1,
+			requestTimeout: 3600,
+			pollInterval: 0.1,
+			retryDelay: 0.1,
+		};
+		const {
+			run,
+			items: out,
+			error,
+		} = await runInpaint(env, submitParams(env, { options: limits }));
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(out[0].json.status).toBe('succeeded');
-		const high = await runInpaint(env, submitParams(env, { options: { concurrency: 100, timeout: 86400, pollInterval: 0.1 } }));
+		const high = await runInpaint(
+			env,
+			submitParams(env, { options: { concurrency: 100, timeout: 86400, pollInterval: 0.1 } }),
+		);
 		expect(high.run.status).toBe('success');
 	});
 
 	it('Max Pause on 429 = 0 means no pause: a status check answered 429 with Retry-After 60 is asked again within the Job Timeout', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '60' } });
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '60' },
+		});
 		const { run, items: out } = await runInpaint(
 			env,
-			submitParams(env, { options: { maxRetryAfter: 0, pollInterval: 0.1, retryDelay: 0.1, timeout: 20 } }),
+			submitParams(env, {
+				options: { maxRetryAfter: 0, pollInterval: 0.1, retryDelay: 0.1, timeout: 20 },
+			}),
 		);
 		expect(run.status).toBe('success');
 		expect(out[0].json.status).toBe('succeeded');
@@ -87,13 +146,20 @@ describe('a number option out of its range stops the run before anything is sent
 	});
 });
 
-describe('a bad option on one item is that item\'s error', () => {
+describe("a bad option on one item is that item's error", () => {
 	const env = useEnv({ jobMs: 200 });
 	const params = (env: Env) =>
-		submitParams(env, { prompt: '={{ $json.prompt }}', options: { pollInterval: '={{ $json.poll }}', retryDelay: 0.1 } });
+		submitParams(env, {
+			prompt: '={{ $json.prompt }}',
+			options: { pollInterval: '={{ $json.poll }}', retryDelay: 0.1 },
+		});
 
 	it('under Continue On Fail, item 1 with a bad option is an error item, items 0 and 2 succeed, item 1 is never sent', async () => {
-		const { run, items: out, error } = await runInpaint(env, params(env), {
+		const {
+			run,
+			items: out,
+			error,
+		} = await runInpaint(env, params(env), {
 			items: items(3, (n) => ({ poll: n === 1 ? 0 : 0.1 })),
 			continueOnFail: true,
 		});
@@ -102,10 +168,16 @@ describe('a bad option on one item is that item\'s error', () => {
 		expect(out).toHaveLength(3);
 		expect(out[0].json.status).toBe('succeeded');
 		expect(out[2].json.status).toBe('succeeded');
-		expect(out[1].json.error).toBe('Option "Poll Interval" must be a number of seconds from 0.1 to 3600');
+		expect(out[1].json.error).toBe(
+			'Option "Poll Interval" must be a number of seconds from 0.1 to 3600',
+		);
 		expect(out[1].json.jobSetId).toBeNull();
 		expect(out[1].pairedItem).toEqual({ item: 1 });
-		expect(requestsTo(env, 'submit').map((r: any) => itemOf(r.body.prompt)).sort()).toEqual([0, 2]);
+		expect(
+			requestsTo(env, 'submit')
+				.map((r: any) => itemOf(r.body.prompt))
+				.sort(),
+		).toEqual([0, 2]);
 	});
 
 	it('under Continue On Fail, item 0 with a bad option does not fail the others', async () => {
@@ -114,13 +186,19 @@ describe('a bad option on one item is that item\'s error', () => {
 			continueOnFail: true,
 		});
 		expect(run.status).toBe('success');
-		expect(out[0].json.error).toBe('Option "Poll Interval" must be a number of seconds from 0.1 to 3600');
+		expect(out[0].json.error).toBe(
+			'Option "Poll Interval" must be a number of seconds from 0.1 to 3600',
+		);
 		expect(out[1].json.status).toBe('succeeded');
 		expect(out[2].json.status).toBe('succeeded');
-		expect(requestsTo(env, 'submit').map((r: any) => itemOf(r.body.prompt)).sort()).toEqual([1, 2]);
+		expect(
+			requestsTo(env, 'submit')
+				.map((r: any) => itemOf(r.body.prompt))
+				.sort(),
+		).toEqual([1, 2]);
 	});
 
-	it('without Continue On Fail, the lowest failing item\'s error is thrown and nothing at all is sent', async () => {
+	it("without Continue On Fail, the lowest failing item's error is thrown and nothing at all is sent", async () => {
 		const { run, error } = await runInpaint(
 			env,
 			submitParams(env, {
@@ -137,24 +215,34 @@ describe('a bad option on one item is that item\'s error', () => {
 	});
 });
 
-describe('the run\'s Concurrency is the first valid item\'s', () => {
+describe("the run's Concurrency is the first valid item's", () => {
 	const env = useEnv({ jobMs: 600 });
 	const holdMs = 150;
 
 	/** The most API requests open at the simulator at one moment (arrival to answer done). */
 	function mostInFlight(env: Env): number {
-		const api = env.sim.requests().filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll') as Array<{
+		const api = env.sim
+			.requests()
+			.filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll') as Array<{
 			time: number;
 			doneAt: number | null;
 		}>;
 		expect(api.every((r) => r.doneAt !== null)).toBe(true);
-		return Math.max(...api.map((r) => api.filter((q) => q.time <= r.time && (q.doneAt as number) > r.time).length));
+		return Math.max(
+			...api.map(
+				(r) => api.filter((q) => q.time <= r.time && (q.doneAt as number) > r.time).length,
+			),
+		);
 	}
 
 	const params = (env: Env) =>
 		submitParams(env, {
 			prompt: '={{ $json.prompt }}',
-			options: { pollInterval: '={{ $json.poll }}', concurrency: '={{ $json.concurrency }}', retryDelay: 0.1 },
+			options: {
+				pollInterval: '={{ $json.poll }}',
+				concurrency: '={{ $json.concurrency }}',
+				retryDelay: 0.1,
+			},
 		});
 
 	it('item 0 says Concurrency 2, the others 10: at most two requests at once, and two are used', async () => {
@@ -167,14 +255,16 @@ describe('the run\'s Concurrency is the first valid item\'s', () => {
 		expect(mostInFlight(env)).toBe(2);
 	});
 
-	it('item 0 has a bad option (Continue On Fail): Concurrency 2 from item 1 holds, not item 0\'s 10', async () => {
+	it("item 0 has a bad option (Continue On Fail): Concurrency 2 from item 1 holds, not item 0's 10", async () => {
 		env.sim.configure({ submitDelayMs: holdMs, pollDelayMs: holdMs });
 		const { run, items: out } = await runInpaint(env, params(env), {
 			items: items(6, (n) => ({ poll: n === 0 ? 0 : 0.1, concurrency: n === 1 ? 2 : 10 })),
 			continueOnFail: true,
 		});
 		expect(run.status).toBe('success');
-		expect(out[0].json.error).toBe('Option "Poll Interval" must be a number of seconds from 0.1 to 3600');
+		expect(out[0].json.error).toBe(
+			'Option "Poll Interval" must be a number of seconds from 0.1 to 3600',
+		);
 		expect(out.slice(1).every((i) => i.json.status === 'succeeded')).toBe(true);
 		expect(mostInFlight(env)).toBe(2);
 	});

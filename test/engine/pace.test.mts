@@ -11,12 +11,17 @@ const TOLERANCE_MS = 5;
 const IN_FLIGHT_MS = 50;
 
 function items(count: number) {
-	return Array.from({ length: count }, (_, n) => ({ json: { prompt: `Change to lion number ${n}` } }));
+	return Array.from({ length: count }, (_, n) => ({
+		json: { prompt: `Change to lion number ${n}` },
+	}));
 }
 
 /** Submit parameters with one prompt per item (identical bodies would count as duplicate submits). */
 function perItem(env: Env, options: Record<string, unknown>) {
-	return submitParams(env, { prompt: '={{ $json.prompt }}', options: { pollInterval: 0.1, retryDelay: 0.1, ...options } });
+	return submitParams(env, {
+		prompt: '={{ $json.prompt }}',
+		options: { pollInterval: 0.1, retryDelay: 0.1, ...options },
+	});
 }
 
 function apiRequests(env: Env) {
@@ -25,7 +30,9 @@ function apiRequests(env: Env) {
 
 /** When the node learned of the 429 (its own debug line, logged as it pauses the host). */
 function learnedAt(run: InpaintRun['run'], endpoint: 'submit' | 'poll'): number {
-	const entry = run.logEntries.find((e: any) => e.message.startsWith(`Pixazo ${endpoint}: HTTP 429`));
+	const entry = run.logEntries.find((e: any) =>
+		e.message.startsWith(`Pixazo ${endpoint}: HTTP 429`),
+	);
 	expect(entry, `the node should log the 429 on ${endpoint}`).toBeTruthy();
 	return entry!.time;
 }
@@ -35,8 +42,15 @@ describe('one shared pace for all items', () => {
 
 	it('after a 429 with Retry-After 1 on one status check, no item sends anything to that host for that second', async () => {
 		env.sim.configure({ jobMs: 1800 });
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '1' } });
-		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 10 }), { items: items(6) });
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '1' },
+		});
+		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 10 }), {
+			items: items(6),
+		});
 		expect(run.status).toBe('success');
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 
@@ -44,7 +58,9 @@ describe('one shared pace for all items', () => {
 		const learned = learnedAt(run, 'poll');
 		const pauseEnd = t429 + 1000 - TOLERANCE_MS;
 		// Requests already on the wire when the 429 arrived may land just after it; nothing sent later may.
-		const inPause = apiRequests(env).filter((r: any) => r.time > learned + IN_FLIGHT_MS && r.time < pauseEnd);
+		const inPause = apiRequests(env).filter(
+			(r: any) => r.time > learned + IN_FLIGHT_MS && r.time < pauseEnd,
+		);
 		expect(inPause).toEqual([]);
 		// The other items were still polling (every 0.1 s): without the shared pause they would have
 		// asked inside that second.
@@ -57,8 +73,15 @@ describe('one shared pace for all items', () => {
 	});
 
 	it('a 429 on one submit holds back the submits of the other items for the time asked, and no job is created twice', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 429, headers: { 'Retry-After': '1' } });
-		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 2 }), { items: items(6) });
+		env.sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '1' },
+		});
+		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 2 }), {
+			items: items(6),
+		});
 		expect(run.status).toBe('success');
 		expect(out).toHaveLength(6);
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
@@ -80,13 +103,17 @@ describe('one shared pace for all items', () => {
 		// all in flight from the node at that moment.
 		const holdMs = 150;
 		env.sim.configure({ jobMs: 600, submitDelayMs: holdMs, pollDelayMs: holdMs });
-		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 3 }), { items: items(12) });
+		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 3 }), {
+			items: items(12),
+		});
 		expect(run.status).toBe('success');
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 
 		const api = apiRequests(env) as Array<{ time: number; doneAt: number | null }>;
 		expect(api.every((r) => r.doneAt !== null)).toBe(true);
-		const inFlightAt = api.map((r) => api.filter((q) => q.time <= r.time && (q.doneAt as number) > r.time).length);
+		const inFlightAt = api.map(
+			(r) => api.filter((q) => q.time <= r.time && (q.doneAt as number) > r.time).length,
+		);
 		expect(Math.max(...inFlightAt)).toBeLessThanOrEqual(3);
 		// ...and the bound is used: three at once, not one after another.
 		expect(Math.max(...inFlightAt)).toBe(3);
@@ -117,7 +144,9 @@ describe('one shared pace for all items', () => {
 
 	it('Concurrency bounds requests, not jobs: with Concurrency 2, twenty jobs run at the same time', async () => {
 		env.sim.configure({ jobMs: 1000 });
-		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 2 }), { items: items(20) });
+		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 2 }), {
+			items: items(20),
+		});
 		expect(run.status).toBe('success');
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 		const { jobs, jobsCreated, duplicateSubmits } = env.sim.stats();

@@ -8,12 +8,17 @@ import type { Env } from './env.mts';
 import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 function items(count: number) {
-	return Array.from({ length: count }, (_, n) => ({ json: { prompt: `Change to lion number ${n}` } }));
+	return Array.from({ length: count }, (_, n) => ({
+		json: { prompt: `Change to lion number ${n}` },
+	}));
 }
 
 /** Submit parameters with one prompt per item (identical bodies would count as duplicate submits). */
 function perItem(env: Env, options: Record<string, unknown> = {}) {
-	return submitParams(env, { prompt: '={{ $json.prompt }}', options: { retryDelay: 0.2, ...options } });
+	return submitParams(env, {
+		prompt: '={{ $json.prompt }}',
+		options: { retryDelay: 0.2, ...options },
+	});
 }
 
 function apiRequests(env: Env) {
@@ -49,7 +54,10 @@ describe('under a rate limit the node finds the pace by itself', () => {
 
 	it('a limit that lifts mid-run: the pace speeds back up past the old limit', async () => {
 		const limit = 4;
-		env.sim.configure({ jobMs: 500, rateLimit: { type: 'tokenBucket', ratePerSec: limit, burst: limit } });
+		env.sim.configure({
+			jobMs: 500,
+			rateLimit: { type: 'tokenBucket', ratePerSec: limit, burst: limit },
+		});
 		let liftedAt = Infinity;
 		const stop = env.sim.onRequest(() => {
 			// Lifted once the node has been paced for a while (40 requests at 4 per second).
@@ -59,7 +67,9 @@ describe('under a rate limit the node finds the pace by itself', () => {
 			}
 		});
 		try {
-			const { run, items: out } = await runInpaint(env, perItem(env, { pollInterval: 0.5 }), { items: items(150) });
+			const { run, items: out } = await runInpaint(env, perItem(env, { pollInterval: 0.5 }), {
+				items: items(150),
+			});
 			expect(run.status).toBe('success');
 			expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(150);
 		} finally {
@@ -69,14 +79,20 @@ describe('under a rate limit the node finds the pace by itself', () => {
 		// Requests the API received in each second after the lift: some second saw well over the old limit.
 		const after = apiRequests(env).filter((r: any) => r.time >= liftedAt);
 		const perSecond = new Map<number, number>();
-		for (const r of after) perSecond.set(Math.floor((r.time - liftedAt) / 1000), (perSecond.get(Math.floor((r.time - liftedAt) / 1000)) ?? 0) + 1);
+		for (const r of after)
+			perSecond.set(
+				Math.floor((r.time - liftedAt) / 1000),
+				(perSecond.get(Math.floor((r.time - liftedAt) / 1000)) ?? 0) + 1,
+			);
 		expect(Math.max(...perSecond.values())).toBeGreaterThanOrEqual(3 * limit);
 		expect(env.sim.stats().duplicateSubmits).toBe(0);
 	});
 
 	it('100 items at 5 requests per second with a 15 s Job Timeout: sending takes longer than the timeout, yet every item succeeds', async () => {
 		env.sim.configure({ jobMs: 1000, rateLimit: { type: 'tokenBucket', ratePerSec: 5, burst: 5 } });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 15 }), { items: items(100) });
+		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 15 }), {
+			items: items(100),
+		});
 		expect(run.status).toBe('success');
 		expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(100);
 		const stats = env.sim.stats();
@@ -95,7 +111,9 @@ describe('under a rate limit the node finds the pace by itself', () => {
 
 	it('a 429 storm on submit: every refused submit is sent again, no job is created twice', async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 429, times: 12 });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 60 }), { items: items(10) });
+		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 60 }), {
+			items: items(10),
+		});
 		expect(run.status).toBe('success');
 		expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(10);
 		const stats = env.sim.stats();
@@ -105,8 +123,17 @@ describe('under a rate limit the node finds the pace by itself', () => {
 	});
 
 	it('a submit the API refuses for longer than the Job Timeout fails with a clear 429 error: no job, nothing lost silently', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 429, headers: { 'Retry-After': '1' }, times: 1000 });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 2 }), { items: items(3), continueOnFail: true });
+		env.sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '1' },
+			times: 1000,
+		});
+		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 2 }), {
+			items: items(3),
+			continueOnFail: true,
+		});
 		expect(run.status).toBe('success');
 		expect(out).toHaveLength(3);
 		for (const item of out) {
@@ -138,12 +165,16 @@ describe('under a rate limit the node finds the pace by itself', () => {
 	});
 });
 
-describe('outages are waited out within each job\'s timeout', () => {
+describe("outages are waited out within each job's timeout", () => {
 	const env = useEnv({ jobMs: 1000 });
 
 	it('a 20 s outage of the status endpoint inside a 90 s Job Timeout: every item succeeds, one submit each', async () => {
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 20_000 });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 90, maxRetries: 1 }), { items: items(5) });
+		const { run, items: out } = await runInpaint(
+			env,
+			perItem(env, { timeout: 90, maxRetries: 1 }),
+			{ items: items(5) },
+		);
 		expect(run.status).toBe('success');
 		expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(5);
 		const stats = env.sim.stats();
@@ -152,10 +183,13 @@ describe('outages are waited out within each job\'s timeout', () => {
 		expect(stats.duplicateSubmits).toBe(0);
 	});
 
-	it('an outage longer than the Job Timeout: each item fails at its timeout (not before) with its jobSetId and the API\'s error', async () => {
+	it("an outage longer than the Job Timeout: each item fails at its timeout (not before) with its jobSetId and the API's error", async () => {
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 30_000 });
 		const timeout = 4;
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout }), { items: items(3), continueOnFail: true });
+		const { run, items: out } = await runInpaint(env, perItem(env, { timeout }), {
+			items: items(3),
+			continueOnFail: true,
+		});
 		expect(run.status).toBe('success');
 		const { jobs } = env.sim.stats();
 		expect(out).toHaveLength(3);
@@ -163,7 +197,9 @@ describe('outages are waited out within each job\'s timeout', () => {
 			const job = jobs.find((j: any) => j.jobSetId === item.json.jobSetId);
 			expect(job, `item ${index} carries its job`).toBeDefined();
 			expect(item.json.error).toMatch(/503/);
-			expect(item.json.description).toMatch(new RegExp(`retried for ${timeout} s.*${job!.jobSetId}`));
+			expect(item.json.description).toMatch(
+				new RegExp(`retried for ${timeout} s.*${job!.jobSetId}`),
+			);
 		}
 		// Not before the timeout: the run ended no earlier than the first job's timeout.
 		const firstCreated = Math.min(...jobs.map((j: any) => j.createdAt));

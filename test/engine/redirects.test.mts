@@ -25,16 +25,27 @@ describe('API calls do not follow redirects', () => {
 	afterEach(() => spy?.close());
 
 	it('a 307 on submit to another host: that host gets nothing (no key), the item fails naming 307 and the host, nothing is re-sent', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'redirect', status: 307, location: `${spy.url}/getImage` });
-		const { run, items, error } = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 4 } }), {
-			continueOnFail: true,
+		env.sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'redirect',
+			status: 307,
+			location: `${spy.url}/getImage`,
 		});
+		const { run, items, error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 4 } }),
+			{
+				continueOnFail: true,
+			},
+		);
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(spy.requests()).toEqual([]);
 		expect(items).toHaveLength(1);
 		const out = items[0].json;
-		expect(out.error).toBe(`The Pixazo API answered 307 with a redirect to ${spyHost}, which the node does not follow`);
+		expect(out.error).toBe(
+			`The Pixazo API answered 307 with a redirect to ${spyHost}, which the node does not follow`,
+		);
 		expect(out.httpCode).toBe(307);
 		// The API may have taken the submit before redirecting: said as for any unknown submit outcome.
 		expect(out.description).toContain('the API may have created the job anyway');
@@ -44,17 +55,26 @@ describe('API calls do not follow redirects', () => {
 		// The eavesdropper's "succeeded" answer was not taken as the API's.
 		expect(JSON.stringify(out)).not.toContain(EAVESDROPPER_ANSWER.job_set_id);
 		// Exactly one submit reached the API (the redirected one), none after it, and no poll.
-		expect(requestsTo(env, 'submit').map((r: any) => [r.status, r.fault])).toEqual([[307, 'redirect']]);
+		expect(requestsTo(env, 'submit').map((r: any) => [r.status, r.fault])).toEqual([
+			[307, 'redirect'],
+		]);
 		expect(requestsTo(env, 'poll')).toHaveLength(0);
 		expect(env.sim.stats().jobsCreated).toBe(0);
 	});
 
 	it('without Continue On Fail the redirected submit stops the node with a NodeApiError carrying the 307', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'redirect', status: 307, location: `${spy.url}/getImage` });
+		env.sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'redirect',
+			status: 307,
+			location: `${spy.url}/getImage`,
+		});
 		const { run, error } = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(run.status).toBe('error');
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toBe(`The Pixazo API answered 307 with a redirect to ${spyHost}, which the node does not follow`);
+		expect(error.message).toBe(
+			`The Pixazo API answered 307 with a redirect to ${spyHost}, which the node does not follow`,
+		);
 		expect(String(error.httpCode)).toBe('307');
 		expect(error.description).toContain('The request was not sent again');
 		expect(spy.requests()).toEqual([]);
@@ -62,21 +82,32 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('a 302 on a status check to another host: that host gets nothing, the item fails with its jobSetId, naming 302 and the host', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'redirect', status: 302, location: `${spy.url}/getGenerationResults` });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: fast }), { continueOnFail: true });
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'redirect',
+			status: 302,
+			location: `${spy.url}/getGenerationResults`,
+		});
+		const { run, items } = await runInpaint(env, submitParams(env, { options: fast }), {
+			continueOnFail: true,
+		});
 		expect(run.status).toBe('success');
 		expect(spy.requests()).toEqual([]);
 		const [job] = env.sim.stats().jobs;
 		expect(job.jobSetId).toMatch(/^jobset_/);
 		const out = items[0].json;
-		expect(out.error).toBe(`The Pixazo API answered 302 with a redirect to ${spyHost}, which the node does not follow`);
+		expect(out.error).toBe(
+			`The Pixazo API answered 302 with a redirect to ${spyHost}, which the node does not follow`,
+		);
 		expect(out.httpCode).toBe(302);
 		expect(out.jobSetId).toBe(job.jobSetId);
 		expect(out.description).toContain(job.jobSetId);
 		// A status check is not a submit: no "may have created the job" advice.
 		expect(out.description).not.toContain('may have created the job');
 		// The redirect was the only status check: not followed, not retried (the API said where it wants us to go).
-		expect(requestsTo(env, 'poll').map((r: any) => [r.status, r.fault])).toEqual([[302, 'redirect']]);
+		expect(requestsTo(env, 'poll').map((r: any) => [r.status, r.fault])).toEqual([
+			[302, 'redirect'],
+		]);
 		expect(requestsTo(env, 'submit')).toHaveLength(1);
 	});
 
@@ -89,17 +120,30 @@ describe('API calls do not follow redirects', () => {
 		[307, 'poll'],
 	] as const)('a %i on %s is not followed either', async (status, endpoint) => {
 		env.sim.enqueueFaults({ endpoint, type: 'redirect', status, location: `${spy.url}/elsewhere` });
-		const { items } = await runInpaint(env, submitParams(env, { options: fast }), { continueOnFail: true });
+		const { items } = await runInpaint(env, submitParams(env, { options: fast }), {
+			continueOnFail: true,
+		});
 		expect(spy.requests()).toEqual([]);
-		expect(items[0].json.error).toBe(`The Pixazo API answered ${status} with a redirect to ${spyHost}, which the node does not follow`);
+		expect(items[0].json.error).toBe(
+			`The Pixazo API answered ${status} with a redirect to ${spyHost}, which the node does not follow`,
+		);
 		expect(requestsTo(env, endpoint).map((r: any) => r.status)).toEqual([status]);
 	});
 
 	it('a redirect to another path of the API itself is not followed either (the error names the API host)', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'redirect', status: 307, location: '/submit/moved' });
-		const { items } = await runInpaint(env, submitParams(env, { options: fast }), { continueOnFail: true });
+		env.sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'redirect',
+			status: 307,
+			location: '/submit/moved',
+		});
+		const { items } = await runInpaint(env, submitParams(env, { options: fast }), {
+			continueOnFail: true,
+		});
 		const apiHost = new URL(env.sim.submitBaseUrl).host;
-		expect(items[0].json.error).toBe(`The Pixazo API answered 307 with a redirect to ${apiHost}, which the node does not follow`);
+		expect(items[0].json.error).toBe(
+			`The Pixazo API answered 307 with a redirect to ${apiHost}, which the node does not follow`,
+		);
 		expect(env.sim.requests().map((r: any) => r.path)).toEqual(['/submit/getImage']);
 	});
 });
@@ -120,7 +164,12 @@ describe('result downloads follow redirects and carry no key', () => {
 			if (entry.endpoint !== 'results' || redirected) return;
 			redirected = true;
 			// Sent to the same image under another spelling of its path (the query makes it a new URL).
-			env.sim.enqueueFaults({ endpoint: 'results', type: 'redirect', status: 302, location: `${entry.path}?moved=1` });
+			env.sim.enqueueFaults({
+				endpoint: 'results',
+				type: 'redirect',
+				status: 302,
+				location: `${entry.path}?moved=1`,
+			});
 		});
 		const { run, items, error } = await runInpaint(env, submitParams(env, opts));
 		expect(error).toBeUndefined();
@@ -138,7 +187,12 @@ describe('result downloads follow redirects and carry no key', () => {
 	});
 
 	it('a download redirected to another host is followed there, without the key', async () => {
-		env.sim.enqueueFaults({ endpoint: 'results', type: 'redirect', status: 307, location: `${spy.url}/cdn/image.png` });
+		env.sim.enqueueFaults({
+			endpoint: 'results',
+			type: 'redirect',
+			status: 307,
+			location: `${spy.url}/cdn/image.png`,
+		});
 		const { run, items } = await runInpaint(env, submitParams(env, opts));
 		expect(run.status).toBe('success');
 		const overheard = spy.requests();

@@ -17,7 +17,9 @@ function errorText(error: any): string {
 /** A clear error never shows a JavaScript failure instead of the API's problem. */
 function expectClearError(error: any) {
 	expect(error, 'the node should have thrown').toBeTruthy();
-	expect(errorText(error)).not.toMatch(/TypeError|ReferenceError|Cannot read prop|is not a function|\[object Object\]/);
+	expect(errorText(error)).not.toMatch(
+		/TypeError|ReferenceError|Cannot read prop|is not a function|\[object Object\]/,
+	);
 }
 
 /** Gaps (ms) between successive requests to one endpoint, in arrival order. */
@@ -26,23 +28,25 @@ function gaps(env: Env, endpoint: 'submit' | 'poll'): number[] {
 	return times.slice(1).map((t, i) => t - times[i]);
 }
 
-
 /** Timing tolerance for "waited at least": timers may fire a millisecond early, arrival is stamped on receipt. */
 const TOLERANCE_MS = 5;
 
 describe('a submit is never sent twice unless the API certainly did not take it', () => {
 	const env = useEnv();
 
-	it.each([500, 502, 503, 504])('a %i on submit is reported with its status and never re-sent', async (status) => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status });
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
-		expect(error.constructor.name).toBe('NodeApiError');
-		expect(String(error.httpCode)).toBe(String(status));
-		expect(errorText(error)).toMatch(/not sent again/i);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
-		expect(requestsTo(env, 'poll')).toHaveLength(0);
-	});
+	it.each([500, 502, 503, 504])(
+		'a %i on submit is reported with its status and never re-sent',
+		async (status) => {
+			env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status });
+			const { error } = await runInpaint(env, submitParams(env, { options: quick }));
+			expectClearError(error);
+			expect(error.constructor.name).toBe('NodeApiError');
+			expect(String(error.httpCode)).toBe(String(status));
+			expect(errorText(error)).toMatch(/not sent again/i);
+			expect(requestsTo(env, 'submit')).toHaveLength(1);
+			expect(requestsTo(env, 'poll')).toHaveLength(0);
+		},
+	);
 
 	it('an HTML gateway page (502) on submit is reported with its text and never re-sent', async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'html' });
@@ -83,7 +87,10 @@ describe('a submit is never sent twice unless the API certainly did not take it'
 
 	it('a submit left without an answer is given up after Request Timeout, reported, and never re-sent', async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'hang' });
-		const { run, error } = await runInpaint(env, submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }));
+		const { run, error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }),
+		);
 		expect(run.status).toBe('error');
 		expectClearError(error);
 		expect(error.message).toMatch(/No answer .* within 0\.5 s/);
@@ -99,7 +106,12 @@ describe('a submit is never sent twice unless the API certainly did not take it'
 	});
 
 	it('a 429 on submit is re-sent only after the Retry-After pause and creates exactly one job', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 429, headers: { 'Retry-After': '1' } });
+		env.sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '1' },
+		});
 		const { run, items } = await runInpaint(env, submitParams(env, { options: quick }));
 		expect(run.status).toBe('success');
 		expect(items[0].json.status).toBe('succeeded');
@@ -112,9 +124,13 @@ describe('a submit is never sent twice unless the API certainly did not take it'
 
 	it('a submit refused before it was sent (connection refused) is retried up to Max Retries', async () => {
 		const port = await closedPort();
-		const { error, run } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 2 } }), {
-			credentials: { submitBaseUrl: `http://127.0.0.1:${port}/submit` },
-		});
+		const { error, run } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, maxRetries: 2 } }),
+			{
+				credentials: { submitBaseUrl: `http://127.0.0.1:${port}/submit` },
+			},
+		);
 		expectClearError(error);
 		expect(errorText(error)).toMatch(/refused/i);
 		expect(errorText(error)).toContain('Tried 3 times');
@@ -141,28 +157,35 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		['no answer within Request Timeout', { type: 'hang' }],
 	];
 
-	it.each(transient)('a status check that gets %s is retried and the job still succeeds', async (_label, fault) => {
-		env.sim.enqueueFaults({ endpoint: 'poll', ...fault } as any);
-		const { run, items, error } = await runInpaint(
-			env,
-			submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }),
-		);
-		expect(error).toBeUndefined();
-		expect(run.status).toBe('success');
-		expect(items[0].json.status).toBe('succeeded');
-		const polls = requestsTo(env, 'poll');
-		expect(polls[0].fault).toBe(fault.type);
-		expect(polls.length).toBeGreaterThanOrEqual(2);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
-		expect(env.sim.stats().jobsCreated).toBe(1);
-		expect(env.sim.stats().duplicateSubmits).toBe(0);
-	});
+	it.each(transient)(
+		'a status check that gets %s is retried and the job still succeeds',
+		async (_label, fault) => {
+			env.sim.enqueueFaults({ endpoint: 'poll', ...fault } as any);
+			const { run, items, error } = await runInpaint(
+				env,
+				submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }),
+			);
+			expect(error).toBeUndefined();
+			expect(run.status).toBe('success');
+			expect(items[0].json.status).toBe('succeeded');
+			const polls = requestsTo(env, 'poll');
+			expect(polls[0].fault).toBe(fault.type);
+			expect(polls.length).toBeGreaterThanOrEqual(2);
+			expect(requestsTo(env, 'submit')).toHaveLength(1);
+			expect(env.sim.stats().jobsCreated).toBe(1);
+			expect(env.sim.stats().duplicateSubmits).toBe(0);
+		},
+	);
 
 	it('status checks that keep failing are retried until the Job Timeout (not Max Retries), then the item fails with its jobSetId and status', async () => {
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 503, times: 1000 });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetries: 1, timeout: 1.5 } }), {
-			continueOnFail: true,
-		});
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, maxRetries: 1, timeout: 1.5 } }),
+			{
+				continueOnFail: true,
+			},
+		);
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
 		const polls = requestsTo(env, 'poll');
@@ -189,7 +212,10 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 	it('the pause between status-check retries doubles each time (backoff is exponential)', async () => {
 		// retryDelay 0.2 s: retry k waits between 0.1·2^k and 0.2·2^k s.
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 500, times: 3 });
-		const { run } = await runInpaint(env, submitParams(env, { options: { ...quick, retryDelay: 0.2 } }));
+		const { run } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, retryDelay: 0.2 } }),
+		);
 		expect(run.status).toBe('success');
 		const [g1, g2, g3] = gaps(env, 'poll');
 		expect(g1).toBeGreaterThanOrEqual(100 - TOLERANCE_MS);
@@ -204,10 +230,15 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		// The status endpoint fails for a moment from the first check on: the first checks of the
 		// jobs fail together (those of a loaded machine that come later may not, and are left out).
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 300, status: 500 });
-		const items = Array.from({ length: count }, (_, n) => ({ json: { prompt: `Change to lion ${n}` } }));
+		const items = Array.from({ length: count }, (_, n) => ({
+			json: { prompt: `Change to lion ${n}` },
+		}));
 		const { run } = await runInpaint(
 			env,
-			submitParams(env, { prompt: '={{ $json.prompt }}', options: { ...quick, retryDelay: 0.4, concurrency: count } }),
+			submitParams(env, {
+				prompt: '={{ $json.prompt }}',
+				options: { ...quick, retryDelay: 0.4, concurrency: count },
+			}),
 			{ items },
 		);
 		expect(run.status).toBe('success');
@@ -232,7 +263,12 @@ describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Paus
 	const env = useEnv({ jobMs: 300 });
 
 	it('a status check answered 429 with Retry-After in seconds is asked again only after that time', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '1' } });
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '1' },
+		});
 		const { run } = await runInpaint(env, submitParams(env, { options: quick }));
 		expect(run.status).toBe('success');
 		const polls = requestsTo(env, 'poll');
@@ -263,8 +299,16 @@ describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Paus
 	});
 
 	it('a Retry-After longer than Max Pause on 429 is cut to that pause', async () => {
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '30' } });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, maxRetryAfter: 1 } }));
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '30' },
+		});
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, maxRetryAfter: 1 } }),
+		);
 		expect(run.status).toBe('success');
 		expect(items[0].json.status).toBe('succeeded');
 		const [gap] = gaps(env, 'poll');

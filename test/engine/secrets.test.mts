@@ -1,4 +1,3 @@
-
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
@@ -22,7 +21,9 @@ function dump(value: unknown): string {
 
 /** An error's own properties (errorResponse, context, messages…), which n8n copies into run data and logs. */
 function ownProperties(error: object): Record<string, unknown> {
-	return Object.fromEntries(Object.getOwnPropertyNames(error).map((name) => [name, (error as any)[name]]));
+	return Object.fromEntries(
+		Object.getOwnPropertyNames(error).map((name) => [name, (error as any)[name]]),
+	);
 }
 
 /** Everything a user, a log collector or n8n's database gets from a run. */
@@ -33,27 +34,33 @@ function expectNoSecret({ run, items, error }: InpaintRun) {
 		expect(String(error.description ?? ''), 'error description').not.toContain(SECRET);
 		expect(String(error.stack ?? ''), 'error stack').not.toContain(SECRET);
 		expect(JSON.stringify(error), 'error as JSON').not.toContain(SECRET);
-		expect(dump(ownProperties(error)), 'error properties (errorResponse, context, messages)').not.toContain(SECRET);
+		expect(
+			dump(ownProperties(error)),
+			'error properties (errorResponse, context, messages)',
+		).not.toContain(SECRET);
 	}
 	expect(dump(run.error), 'workflow error').not.toContain(SECRET);
 	expect(dump(run.runData), 'run data n8n stores').not.toContain(SECRET);
 	for (const line of run.logs) expect(line, 'log line').not.toContain(SECRET);
 }
 
-
 describe('the subscription key never leaks', () => {
 	const env = useEnv({ key: SECRET });
 
-	it('is really sent (sanity check of this file\'s set-up)', async () => {
+	it("is really sent (sanity check of this file's set-up)", async () => {
 		const result = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(result.items[0].json.status).toBe('succeeded');
 		expect(env.sim.requests()[0].headers['ocp-apim-subscription-key']).toBe(SECRET);
 	});
 
 	it('not in a successful run with downloaded images, nor its logs', async () => {
-		const result = await runInpaint(env, submitParams(env, { options: { ...fast, downloadImages: true } }), {
-			binaryMode: 'filesystem',
-		});
+		const result = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, downloadImages: true } }),
+			{
+				binaryMode: 'filesystem',
+			},
+		);
 		expect(result.items[0].binary?.data).toBeDefined();
 		expectNoSecret(result);
 	});
@@ -75,9 +82,18 @@ describe('the subscription key never leaks', () => {
 
 	it.each([400, 401])('not in the error when a %s answer echoes it back', async (status) => {
 		env.sim.enqueueFaults([
-			{ endpoint: 'submit', type: 'status', status, body: { error: `bad header ${SECRET}` }, times: 5 },
+			{
+				endpoint: 'submit',
+				type: 'status',
+				status,
+				body: { error: `bad header ${SECRET}` },
+				times: 5,
+			},
 		]);
-		const result = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 0 } }));
+		const result = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 0 } }),
+		);
 		expect(result.error).toBeInstanceOf(NodeApiError);
 		expect(result.error.httpCode).toBe(String(status));
 		// The API's words are still passed on, with the key masked.
@@ -87,7 +103,13 @@ describe('the subscription key never leaks', () => {
 
 	it('not in the error when an HTML error page on the status check echoes it', async () => {
 		env.sim.enqueueFaults([
-			{ endpoint: 'poll', type: 'status', status: 502, body: `<html><body>Bad gateway for key ${SECRET}</body></html>`, times: 1000 },
+			{
+				endpoint: 'poll',
+				type: 'status',
+				status: 502,
+				body: `<html><body>Bad gateway for key ${SECRET}</body></html>`,
+				times: 1000,
+			},
 		]);
 		// Status checks are retried until the Job Timeout: a short one ends the run with the API's error.
 		const result = await runInpaint(env, submitParams(env, { options: { ...fast, timeout: 1 } }));
@@ -95,9 +117,12 @@ describe('the subscription key never leaks', () => {
 		expectNoSecret(result);
 	});
 
-	it('not in the error when a failed job\'s reason quotes it', async () => {
+	it("not in the error when a failed job's reason quotes it", async () => {
 		env.sim.configure({ failureReason: `key ${SECRET} not allowed for this model` });
-		const result = await runInpaint(env, submitParams(env, { prompt: 'x [sim:outcome=failed]', options: fast }));
+		const result = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'x [sim:outcome=failed]', options: fast }),
+		);
 		expect(result.error).toBeInstanceOf(NodeApiError);
 		expect(result.error.message).toContain('not allowed for this model');
 		expectNoSecret(result);
@@ -109,16 +134,22 @@ describe('the subscription key never leaks', () => {
 			credentials: { pollBaseUrl: `http://127.0.0.1:${port}/poll` },
 		});
 		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(`${result.error.message} ${result.error.description}`).toMatch(/refused|ECONNREFUSED|reach/i);
+		expect(`${result.error.message} ${result.error.description}`).toMatch(
+			/refused|ECONNREFUSED|reach/i,
+		);
 		expect(env.sim.stats().jobsCreated).toBe(1);
 		expectNoSecret(result);
 	});
 
 	it('not in a network error on submit (connection refused)', async () => {
 		const port = await closedPort();
-		const result = await runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 0 } }), {
-			credentials: { submitBaseUrl: `http://127.0.0.1:${port}/submit` },
-		});
+		const result = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, maxRetries: 0 } }),
+			{
+				credentials: { submitBaseUrl: `http://127.0.0.1:${port}/submit` },
+			},
+		);
 		expect(result.error).toBeInstanceOf(NodeApiError);
 		expectNoSecret(result);
 	});
@@ -151,7 +182,10 @@ describe('the subscription key never leaks', () => {
 		]);
 		const result = await runInpaint(
 			env,
-			submitParams(env, { prompt: '={{ $json.prompt }}', options: { ...fast, maxRetries: 0, concurrency: 1 } }),
+			submitParams(env, {
+				prompt: '={{ $json.prompt }}',
+				options: { ...fast, maxRetries: 0, concurrency: 1 },
+			}),
 			{
 				continueOnFail: true,
 				items: [

@@ -17,7 +17,12 @@ describe('a status answer { job_set_id, error: null } without a status word', ()
 			if (entry.endpoint !== 'poll' || faulted >= 2) return;
 			faulted++;
 			const [job] = env.sim.stats().jobs;
-			env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 200, body: { job_set_id: job.jobSetId, error: null } });
+			env.sim.enqueueFaults({
+				endpoint: 'poll',
+				type: 'status',
+				status: 200,
+				body: { job_set_id: job.jobSetId, error: null },
+			});
 		});
 		const { run, items, error } = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(error).toBeUndefined();
@@ -55,15 +60,23 @@ describe('a result URL with a malformed % escape in its file name', () => {
 
 	it('gives a clear download error naming the image, not "Unexpected failure"', async () => {
 		succeedWithBadUrl(env);
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...fast, downloadImages: true, maxRetries: 0 } }), {
-			continueOnFail: true,
-		});
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, downloadImages: true, maxRetries: 0 } }),
+			{
+				continueOnFail: true,
+			},
+		);
 		expect(run.status).toBe('success');
 		// The simulator has no such image: the download is asked for and answered 404.
-		expect(requestsTo(env, 'results').map((r: any) => [r.path, r.status])).toEqual([['/results/bad%E0%A4%A.png', 404]]);
+		expect(requestsTo(env, 'results').map((r: any) => [r.path, r.status])).toEqual([
+			['/results/bad%E0%A4%A.png', 404],
+		]);
 		expect(items[0].json.error).toBe('Could not download result image 1 (HTTP 404)');
 		expect(items[0].json.description).toContain(bad(env));
-		expect(`${items[0].json.error} ${items[0].json.description}`).not.toMatch(/Unexpected failure|URIError|bug/);
+		expect(`${items[0].json.error} ${items[0].json.description}`).not.toMatch(
+			/Unexpected failure|URIError|bug/,
+		);
 	});
 
 	it('is downloaded when it leads to an image, under a file name made from the job', async () => {
@@ -72,9 +85,17 @@ describe('a result URL with a malformed % escape in its file name', () => {
 		env.sim.onRequest((entry: any) => {
 			if (entry.endpoint !== 'results' || !entry.path.startsWith('/results/bad')) return;
 			const [job] = env.sim.stats().jobs;
-			env.sim.enqueueFaults({ endpoint: 'results', type: 'redirect', status: 302, location: `/results/${job.jobSetId}_0.png` });
+			env.sim.enqueueFaults({
+				endpoint: 'results',
+				type: 'redirect',
+				status: 302,
+				location: `/results/${job.jobSetId}_0.png`,
+			});
 		});
-		const { run, items, error } = await runInpaint(env, submitParams(env, { options: { ...fast, downloadImages: true } }));
+		const { run, items, error } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...fast, downloadImages: true } }),
+		);
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
@@ -89,19 +110,30 @@ describe('Get Results with Wait for Completion counts its Job Timeout from its o
 	it('a job submitted 2 s earlier, Job Timeout 1 s: Get Results still checks it for its own second before timing out', async () => {
 		const submitted = await runInpaint(
 			env,
-			submitParams(env, { prompt: 'Change to a lion [sim:ms=60000]', waitForCompletion: false, options: fast }),
+			submitParams(env, {
+				prompt: 'Change to a lion [sim:ms=60000]',
+				waitForCompletion: false,
+				options: fast,
+			}),
 		);
 		expect(submitted.run.status).toBe('success');
 		const jobSetId = submitted.items[0].json.jobSetId as string;
 		const [job] = env.sim.stats().jobs;
 		expect(job.jobSetId).toBe(jobSetId);
 		// Not before 2 s after the job was accepted: past a 1 s Job Timeout counted from the submit.
-		await new Promise((resolve) => setTimeout(resolve, Math.max(0, job.createdAt + 2000 - Date.now())));
+		await new Promise((resolve) =>
+			setTimeout(resolve, Math.max(0, job.createdAt + 2000 - Date.now())),
+		);
 
 		const startedBefore = Date.now();
 		const { run, items } = await runInpaint(
 			env,
-			{ operation: 'getResults', jobSetId, waitForCompletion: true, options: { ...fast, timeout: 1 } },
+			{
+				operation: 'getResults',
+				jobSetId,
+				waitForCompletion: true,
+				options: { ...fast, timeout: 1 },
+			},
 			{ continueOnFail: true },
 		);
 		expect(run.status).toBe('success');
@@ -113,7 +145,9 @@ describe('Get Results with Wait for Completion counts its Job Timeout from its o
 		// Its last check is made at its deadline, not before a second after it started (5 ms for
 		// the clocks' rounding).
 		expect(polls[polls.length - 1].time).toBeGreaterThanOrEqual(startedBefore + 1000 - 5);
-		expect(items[0].json.error).toBe(`Job ${jobSetId} did not finish within 1 s (last status: pending)`);
+		expect(items[0].json.error).toBe(
+			`Job ${jobSetId} did not finish within 1 s (last status: pending)`,
+		);
 		expect(items[0].json.jobSetId).toBe(jobSetId);
 	});
 });

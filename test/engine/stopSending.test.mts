@@ -8,12 +8,17 @@ import type { Env } from './env.mts';
 import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 function items(count: number) {
-	return Array.from({ length: count }, (_, n) => ({ json: { prompt: `Change to lion number ${n}` } }));
+	return Array.from({ length: count }, (_, n) => ({
+		json: { prompt: `Change to lion number ${n}` },
+	}));
 }
 
 /** One prompt per item (identical bodies would count as duplicate submits). */
 function perItem(env: Env, options: Record<string, unknown>) {
-	return submitParams(env, { prompt: '={{ $json.prompt }}', options: { pollInterval: 0.1, retryDelay: 0.1, ...options } });
+	return submitParams(env, {
+		prompt: '={{ $json.prompt }}',
+		options: { pollInterval: 0.1, retryDelay: 0.1, ...options },
+	});
 }
 
 const BAD_REQUEST = 'The Pixazo API rejected the request as invalid (400)';
@@ -21,15 +26,19 @@ const BAD_REQUEST = 'The Pixazo API rejected the request as invalid (400)';
 describe('a failed run sends no further submit', () => {
 	const env = useEnv({ jobMs: 300 });
 
-	it('Concurrency 1, ten items, the first submit answered 400: exactly one submit reached the API, and the error is item 0\'s', async () => {
+	it("Concurrency 1, ten items, the first submit answered 400: exactly one submit reached the API, and the error is item 0's", async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 400 });
-		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 1 }), { items: items(10) });
+		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 1 }), {
+			items: items(10),
+		});
 		expect(run.status).toBe('error');
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.message).toBe(BAD_REQUEST);
 		expect(error.context?.itemIndex).toBe(0);
 		const submits = requestsTo(env, 'submit');
-		expect(submits.map((r: any) => [r.body.prompt, r.status])).toEqual([['Change to lion number 0', 400]]);
+		expect(submits.map((r: any) => [r.body.prompt, r.status])).toEqual([
+			['Change to lion number 0', 400],
+		]);
 		expect(env.sim.stats().jobsCreated).toBe(0);
 	});
 
@@ -42,9 +51,15 @@ describe('a failed run sends no further submit', () => {
 		env.sim.onRequest((entry: any) => {
 			if (entry.endpoint !== 'submit') return;
 			arrived++;
-			env.sim.enqueueFaults(arrived === 1 ? { endpoint: 'submit', type: 'status', status: 400 } : { endpoint: 'submit', type: 'delay', ms: 3000 });
+			env.sim.enqueueFaults(
+				arrived === 1
+					? { endpoint: 'submit', type: 'status', status: 400 }
+					: { endpoint: 'submit', type: 'delay', ms: 3000 },
+			);
 		});
-		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 10 }), { items: items(30) });
+		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 10 }), {
+			items: items(30),
+		});
 		const submits = requestsTo(env, 'submit') as any[];
 		const failed = submits.find((r: any) => r.status === 400);
 		const held = submits.filter((r: any) => r !== failed);
@@ -73,7 +88,11 @@ describe('a failed run sends no further submit', () => {
 
 	it('with Continue On Fail every item is still submitted: one error item, the other nine succeed', async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 400 });
-		const { run, items: out, error } = await runInpaint(env, perItem(env, { concurrency: 1 }), {
+		const {
+			run,
+			items: out,
+			error,
+		} = await runInpaint(env, perItem(env, { concurrency: 1 }), {
 			items: items(10),
 			continueOnFail: true,
 		});

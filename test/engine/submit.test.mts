@@ -41,7 +41,10 @@ describe('Submit', () => {
 	});
 
 	it('treats a [sim:sync] prompt answer (image URL in the submit body) as done at once', async () => {
-		const { items } = await runInpaint(env, submitParams(env, { prompt: 'Change to a lion [sim:sync]', options: fast }));
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Change to a lion [sim:sync]', options: fast }),
+		);
 		expect(items).toHaveLength(1);
 		expect(items[0].json.status).toBe('succeeded');
 		expect(items[0].json.jobSetId).toBeNull();
@@ -69,7 +72,9 @@ describe('Submit', () => {
 		const apiResults = last.results as Array<{ imageUrl: string; job_id: string }>;
 		expect(json.imageUrl).toBe(apiResults[0].imageUrl);
 		expect(json.imageUrls).toEqual([apiResults[0].imageUrl]);
-		expect(json.results).toEqual([{ imageUrl: apiResults[0].imageUrl, jobId: apiResults[0].job_id }]);
+		expect(json.results).toEqual([
+			{ imageUrl: apiResults[0].imageUrl, jobId: apiResults[0].job_id },
+		]);
 	});
 
 	it('without waiting, outputs the accepted job at once: pending status, jobSetId, no image yet', async () => {
@@ -91,7 +96,7 @@ describe('Submit', () => {
 		expect(env.sim.stats().requests).toMatchObject({ submit: 1, poll: 0 });
 	});
 
-	it('sends every field the user set, with the API\'s exact names, and fractional guidance as is', async () => {
+	it("sends every field the user set, with the API's exact names, and fractional guidance as is", async () => {
 		const { items } = await runInpaint(
 			env,
 			submitParams(env, {
@@ -147,7 +152,10 @@ describe('Submit', () => {
 	});
 
 	it('sends seed 0 and guidance 0 when the user set them (zero is a value, not "unset")', async () => {
-		await runInpaint(env, submitParams(env, { additionalFields: { seed: 0, guidance: 0 }, options: fast }));
+		await runInpaint(
+			env,
+			submitParams(env, { additionalFields: { seed: 0, guidance: 0 }, options: fast }),
+		);
 		const body = requestsTo(env, 'submit')[0].body as Record<string, unknown>;
 		expect(body.seed).toBe(0);
 		expect(body.guidance).toBe(0);
@@ -183,7 +191,10 @@ describe('Submit', () => {
 	});
 
 	it('outputs every image of a job that returns several ([sim:results=3])', async () => {
-		const { items } = await runInpaint(env, submitParams(env, { prompt: 'Lions [sim:results=3]', options: fast }));
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Lions [sim:results=3]', options: fast }),
+		);
 		const json = items[0].json;
 		expect(json.status).toBe('succeeded');
 		const urls = json.imageUrls as string[];
@@ -196,7 +207,10 @@ describe('Submit', () => {
 	});
 
 	it('outputs every image of a synchronous answer with several results', async () => {
-		const { items } = await runInpaint(env, submitParams(env, { prompt: 'Lions [sim:sync] [sim:results=2]', options: fast }));
+		const { items } = await runInpaint(
+			env,
+			submitParams(env, { prompt: 'Lions [sim:sync] [sim:results=2]', options: fast }),
+		);
 		const json = items[0].json;
 		expect(json.status).toBe('succeeded');
 		expect(json.jobSetId).toBeNull();
@@ -208,7 +222,10 @@ describe('Submit', () => {
 	it('with On Timeout "Return the Job", outputs a job still running at the timeout as a normal item', async () => {
 		const { run, items, error } = await runInpaint(
 			env,
-			submitParams(env, { prompt: 'slow [sim:ms=30000]', options: { ...fast, timeout: 1, onTimeout: 'returnJob' } }),
+			submitParams(env, {
+				prompt: 'slow [sim:ms=30000]',
+				options: { ...fast, timeout: 1, onTimeout: 'returnJob' },
+			}),
 		);
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');

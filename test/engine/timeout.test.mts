@@ -11,7 +11,10 @@ describe('a job that outlives the timeout is handed over with its jobSetId', () 
 	const env = useEnv();
 
 	it('the timeout error names the jobSetId, the last status and how to fetch the job later', async () => {
-		const { run, error } = await runInpaint(env, submitParams(env, { prompt: SLOW, options: { ...quick, timeout: 1 } }));
+		const { run, error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: SLOW, options: { ...quick, timeout: 1 } }),
+		);
 		expect(run.status).toBe('error');
 		const [job] = env.sim.stats().jobs;
 		expect(error.message).toContain(job.jobSetId);
@@ -46,13 +49,21 @@ describe('a job that outlives the timeout is handed over with its jobSetId', () 
 		env.sim.configure({ statusWhileRunning: ['pending'] });
 		const { run, items, error } = await runInpaint(
 			env,
-			submitParams(env, { prompt: 'Change to a lion [sim:ms=3000]', options: { ...quick, timeout: 1, onTimeout: 'returnJob' } }),
+			submitParams(env, {
+				prompt: 'Change to a lion [sim:ms=3000]',
+				options: { ...quick, timeout: 1, onTimeout: 'returnJob' },
+			}),
 		);
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
 		expect(items).toHaveLength(1);
-		expect(items[0].json).toMatchObject({ jobSetId: job.jobSetId, status: 'pending', imageUrl: null, imageUrls: [] });
+		expect(items[0].json).toMatchObject({
+			jobSetId: job.jobSetId,
+			status: 'pending',
+			imageUrl: null,
+			imageUrls: [],
+		});
 		expect(items[0].json.error).toBeUndefined();
 
 		// The handed-over job is fetched later with Get Results (here waiting until it is done): its
@@ -76,7 +87,12 @@ describe('a job that outlives the timeout is handed over with its jobSetId', () 
 
 	it('the timeout holds during a rate-limit pause: the job is handed over at the timeout, not after the pause', async () => {
 		// Retry-After 50 s (allowed up to 60 s) on the first status check of a job with a 1 s timeout.
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 429, headers: { 'Retry-After': '50' } });
+		env.sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 429,
+			headers: { 'Retry-After': '50' },
+		});
 		const { run, items } = await runInpaint(
 			env,
 			submitParams(env, { prompt: SLOW, options: { ...quick, timeout: 1, maxRetryAfter: 60 } }),
@@ -112,7 +128,10 @@ describe('every request has a timeout, so a hung connection cannot hold the work
 
 	it('a status check that never gets an answer is abandoned after Request Timeout and the job still succeeds', async () => {
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'hang' });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }));
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }),
+		);
 		expect(run.status).toBe('success');
 		expect(items[0].json.status).toBe('succeeded');
 		const polls = requestsTo(env, 'poll');
@@ -142,7 +161,9 @@ describe('every request has a timeout, so a hung connection cannot hold the work
 		env.sim.configure({ resultDownloadDelayMs: 20_000 });
 		const { run, items } = await runInpaint(
 			env,
-			submitParams(env, { options: { ...quick, maxRetries: 0, requestTimeout: 0.5, downloadImages: true } }),
+			submitParams(env, {
+				options: { ...quick, maxRetries: 0, requestTimeout: 0.5, downloadImages: true },
+			}),
 			{ continueOnFail: true },
 		);
 		expect(run.status).toBe('success');

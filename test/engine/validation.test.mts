@@ -19,21 +19,41 @@ const CASES: Case[] = [
 		params: (env) => submitParams(env, { prompt: '={{ $json.missing }}' }),
 		field: /prompt/i,
 	},
-	{ name: 'a whitespace-only prompt', params: (env) => submitParams(env, { prompt: '  \n\t ' }), field: /prompt/i },
-	{ name: 'a malformed image URL', params: (env) => submitParams(env, { imageUrl: 'not a url' }), field: /Image URL/ },
+	{
+		name: 'a whitespace-only prompt',
+		params: (env) => submitParams(env, { prompt: '  \n\t ' }),
+		field: /prompt/i,
+	},
+	{
+		name: 'a malformed image URL',
+		params: (env) => submitParams(env, { imageUrl: 'not a url' }),
+		field: /Image URL/,
+	},
 	{
 		name: 'an ftp:// image URL',
 		params: (env) => submitParams(env, { imageUrl: 'ftp://example.com/dog.png' }),
 		field: /Image URL.*http/,
 	},
-	{ name: 'a malformed mask URL', params: (env) => submitParams(env, { maskUrl: 'dog-mask.png' }), field: /Mask URL/ },
-	{ name: 'a mask without an image', params: (env) => submitParams(env, { imageUrl: '' }), field: /mask.*image|image.*mask/i },
+	{
+		name: 'a malformed mask URL',
+		params: (env) => submitParams(env, { maskUrl: 'dog-mask.png' }),
+		field: /Mask URL/,
+	},
+	{
+		name: 'a mask without an image',
+		params: (env) => submitParams(env, { imageUrl: '' }),
+		field: /mask.*image|image.*mask/i,
+	},
 	{
 		name: 'a non-integer width (512.5)',
 		params: (env) => submitParams(env, { additionalFields: { width: 512.5 } }),
 		field: /Width/,
 	},
-	{ name: 'a negative seed', params: (env) => submitParams(env, { additionalFields: { seed: -1 } }), field: /Seed/ },
+	{
+		name: 'a negative seed',
+		params: (env) => submitParams(env, { additionalFields: { seed: -1 } }),
+		field: /Seed/,
+	},
 	{
 		name: 'a width of "abc" from an expression',
 		params: (env) => submitParams(env, { additionalFields: { width: '={{ "abc" }}' } }),
@@ -75,19 +95,30 @@ describe('validation before anything is sent', () => {
 	it.each([
 		['Submit with an empty prompt', (env: Env) => submitParams(env, { prompt: '' })],
 		['Get Results with an empty Job Set ID', () => ({ operation: 'getResults', jobSetId: '' })],
-	])('%s typed in is refused by n8n itself (required field) and sends nothing', async (_name, params) => {
-		const { run, items } = await runInpaint(env, { ...params(env), options: fast });
-		expect(run.status).toBe('error');
-		expect(items).toHaveLength(0);
-		// n8n 2.x names the node ('Node "Inpaint" has issues'); n8n 1.x says "The workflow has issues".
-		expect(run.error?.message).toMatch(/issues/);
-		expectNothingSent(env);
-	});
+	])(
+		'%s typed in is refused by n8n itself (required field) and sends nothing',
+		async (_name, params) => {
+			const { run, items } = await runInpaint(env, { ...params(env), options: fast });
+			expect(run.status).toBe('error');
+			expect(items).toHaveLength(0);
+			// n8n 2.x names the node ('Node "Inpaint" has issues'); n8n 1.x says "The workflow has issues".
+			expect(run.error?.message).toMatch(/issues/);
+			expectNothingSent(env);
+		},
+	);
 
 	it('with 3 items where only the last one is invalid, sends nothing at all and names item 2', async () => {
-		const { error } = await runInpaint(env, submitParams(env, { prompt: '={{ $json.prompt }}', options: fast }), {
-			items: [{ json: { prompt: 'a lion' } }, { json: { prompt: 'a tiger' } }, { json: { prompt: '' } }],
-		});
+		const { error } = await runInpaint(
+			env,
+			submitParams(env, { prompt: '={{ $json.prompt }}', options: fast }),
+			{
+				items: [
+					{ json: { prompt: 'a lion' } },
+					{ json: { prompt: 'a tiger' } },
+					{ json: { prompt: '' } },
+				],
+			},
+		);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toMatch(/prompt/i);
 		expect(error.context?.itemIndex).toBe(2);
@@ -98,7 +129,13 @@ describe('validation before anything is sent', () => {
 		const { error } = await runInpaint(
 			env,
 			submitParams(env, { imageUrl: '={{ $json.url }}', maskUrl: '', options: fast }),
-			{ items: [{ json: { url: env.sim.sampleImageUrl } }, { json: { url: 'ftp://x/y.png' } }, { json: { url: env.sim.sampleImageUrl } }] },
+			{
+				items: [
+					{ json: { url: env.sim.sampleImageUrl } },
+					{ json: { url: 'ftp://x/y.png' } },
+					{ json: { url: env.sim.sampleImageUrl } },
+				],
+			},
 		);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toMatch(/Image URL/);
@@ -107,9 +144,13 @@ describe('validation before anything is sent', () => {
 	});
 
 	it('Get Results with one item missing its jobSetId asks the API about none of them', async () => {
-		const { error } = await runInpaint(env, { operation: 'getResults', options: fast }, {
-			items: [{ json: { jobSetId: 'jobset_0000000000000001' } }, { json: {} }],
-		});
+		const { error } = await runInpaint(
+			env,
+			{ operation: 'getResults', options: fast },
+			{
+				items: [{ json: { jobSetId: 'jobset_0000000000000001' } }, { json: {} }],
+			},
+		);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toMatch(/Job Set ID/);
 		expect(error.context?.itemIndex).toBe(1);

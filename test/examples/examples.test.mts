@@ -22,7 +22,8 @@ const INPAINT = 'n8n-nodes-pixazo-inpaint.inpaint';
 const INPAINT_TOOL = `${INPAINT}Tool`;
 /** Parameters n8n adds to a node's tool variant (its description for the model). */
 const TOOL_PARAMETERS = ['descriptionType', 'toolDescription'];
-const usesAgent = (file: string) => load(file).nodes.some((n) => n.type.startsWith('@n8n/n8n-nodes-langchain.'));
+const usesAgent = (file: string) =>
+	load(file).nodes.some((n) => n.type.startsWith('@n8n/n8n-nodes-langchain.'));
 const STUBS = [
 	'n8n-nodes-base.wait',
 	'n8n-nodes-base.if',
@@ -42,9 +43,15 @@ type WorkflowNode = {
 	parameters: Record<string, any>;
 	credentials?: Record<string, { id: string; name: string }>;
 };
-type WorkflowFile = { name: string; nodes: WorkflowNode[]; connections: Record<string, any>; settings?: object };
+type WorkflowFile = {
+	name: string;
+	nodes: WorkflowNode[];
+	connections: Record<string, any>;
+	settings?: object;
+};
 
-const load = (file: string) => JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as WorkflowFile;
+const load = (file: string) =>
+	JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as WorkflowFile;
 
 describe('example workflows', () => {
 	let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -84,65 +91,82 @@ describe('example workflows', () => {
 			}
 			for (const [from, outputs] of Object.entries(workflow.connections)) {
 				expect(names.has(from)).toBe(true);
-				for (const output of Object.values(outputs as Record<string, { node: string }[][]>).flat()) {
+				for (const output of Object.values(
+					outputs as Record<string, { node: string }[][]>,
+				).flat()) {
 					for (const link of output) expect(names.has(link.node)).toBe(true);
 				}
 			}
 			const description = pkg.nodeTypes.getByNameAndVersion(INPAINT, 1).description;
 			const topLevel = new Set(description.properties.map((p: { name: string }) => p.name));
 			const collection = (name: string) =>
-				new Set(description.properties.find((p: { name: string }) => p.name === name)?.options?.map((o: { name: string }) => o.name));
-			for (const node of workflow.nodes.filter((n) => n.type === INPAINT || n.type === INPAINT_TOOL)) {
+				new Set(
+					description.properties
+						.find((p: { name: string }) => p.name === name)
+						?.options?.map((o: { name: string }) => o.name),
+				);
+			for (const node of workflow.nodes.filter(
+				(n) => n.type === INPAINT || n.type === INPAINT_TOOL,
+			)) {
 				expect(node.credentials?.pixazoApi).toBeDefined();
 				for (const key of Object.keys(node.parameters)) {
 					if (node.type === INPAINT_TOOL && TOOL_PARAMETERS.includes(key)) continue;
 					expect(topLevel, `${node.name}.${key}`).toContain(key);
 				}
-				for (const key of Object.keys(node.parameters.options ?? {})) expect(collection('options')).toContain(key);
+				for (const key of Object.keys(node.parameters.options ?? {}))
+					expect(collection('options')).toContain(key);
 				for (const key of Object.keys(node.parameters.additionalFields ?? {})) {
 					expect(collection('additionalFields')).toContain(key);
 				}
 			}
 		});
 
-		it.skipIf(usesAgent(file))('runs every Inpaint node through the engine against the simulator', async () => {
-			const workflow = load(file);
-			const run = await runWorkflow({
-				pkg,
-				workflow,
-				credentials: {
-					pixazoApi: simulatorCredential(sim),
-				},
-				binaryMode: 'filesystem',
-			});
-			expect(run.error?.message).toBeUndefined();
-			expect(run.status).toBe('success');
-			const inpaintNodes = workflow.nodes.filter((n) => n.type === INPAINT);
-			expect(inpaintNodes.length).toBeGreaterThan(0);
-			for (const node of inpaintNodes) {
-				const items = run.output(node.name);
-				expect(items, node.name).toHaveLength(1);
-				const { json, binary } = items[0];
-				const waited = node.parameters.operation === 'submit' ? node.parameters.waitForCompletion !== false : node.parameters.waitForCompletion === true;
-				if (waited) {
-					expect(json.status).toBe('succeeded');
-					expect(json.imageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/results\//);
-				} else {
-					expect(json.jobSetId).toMatch(/^jobset_/);
-					expect(['pending', 'running', 'succeeded']).toContain(json.status);
+		it.skipIf(usesAgent(file))(
+			'runs every Inpaint node through the engine against the simulator',
+			async () => {
+				const workflow = load(file);
+				const run = await runWorkflow({
+					pkg,
+					workflow,
+					credentials: {
+						pixazoApi: simulatorCredential(sim),
+					},
+					binaryMode: 'filesystem',
+				});
+				expect(run.error?.message).toBeUndefined();
+				expect(run.status).toBe('success');
+				const inpaintNodes = workflow.nodes.filter((n) => n.type === INPAINT);
+				expect(inpaintNodes.length).toBeGreaterThan(0);
+				for (const node of inpaintNodes) {
+					const items = run.output(node.name);
+					expect(items, node.name).toHaveLength(1);
+					const { json, binary } = items[0];
+					const waited =
+						node.parameters.operation === 'submit'
+							? node.parameters.waitForCompletion !== false
+							: node.parameters.waitForCompletion === true;
+					if (waited) {
+						expect(json.status).toBe('succeeded');
+						expect(json.imageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/results\//);
+					} else {
+						expect(json.jobSetId).toMatch(/^jobset_/);
+						expect(['pending', 'running', 'succeeded']).toContain(json.status);
+					}
+					if (node.parameters.options?.downloadImages) {
+						const bytes = await run.readBinary(items[0], 'data');
+						expect(bytes.subarray(0, 8)).toEqual(
+							Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+						);
+						expect(binary?.data?.mimeType).toBe('image/png');
+					}
 				}
-				if (node.parameters.options?.downloadImages) {
-					const bytes = await run.readBinary(items[0], 'data');
-					expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-					expect(binary?.data?.mimeType).toBe('image/png');
+				// What the storage and messaging nodes would have received: the image, as binary.
+				for (const node of workflow.nodes.filter((n) => /awsS3|telegram/.test(n.type))) {
+					const received = run.received(node.name);
+					expect(received?.[0]?.items?.[0]?.binary?.data?.mimeType, node.name).toBe('image/png');
 				}
-			}
-			// What the storage and messaging nodes would have received: the image, as binary.
-			for (const node of workflow.nodes.filter((n) => /awsS3|telegram/.test(n.type))) {
-				const received = run.received(node.name);
-				expect(received?.[0]?.items?.[0]?.binary?.data?.mimeType, node.name).toBe('image/png');
-			}
-		});
+			},
+		);
 	});
 
 	it('the AI Agent example: Chat Trigger → AI Agent with a chat model and the Inpaint tool, fed by the model ($fromAI)', () => {
@@ -153,16 +177,28 @@ describe('example workflows', () => {
 		expect(tool.parameters.descriptionType).toBe('manual');
 		expect(tool.parameters.toolDescription.length).toBeGreaterThan(100);
 		const agent = workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.agent')!;
-		const into = (type: string) => Object.values(workflow.connections).flatMap((c) => (c[type] ?? []).flat()).map((l: any) => l.node);
+		const into = (type: string) =>
+			Object.values(workflow.connections)
+				.flatMap((c) => (c[type] ?? []).flat())
+				.map((l: any) => l.node);
 		expect(into('ai_tool')).toEqual([agent.name]);
 		expect(into('ai_languageModel')).toEqual([agent.name]);
-		expect(workflow.connections[workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.chatTrigger')!.name].main[0][0].node).toBe(agent.name);
+		expect(
+			workflow.connections[
+				workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.chatTrigger')!.name
+			].main[0][0].node,
+		).toBe(agent.name);
 	});
 
 	it('loops Get Results → If → Wait until the job is done, chaining the Job Set ID by the default expression', async () => {
 		sim.reset();
 		// The first check answers "pending" whatever the clock: the loop must go round at least once.
-		sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 200, body: { status: 'pending' } });
+		sim.enqueueFaults({
+			endpoint: 'poll',
+			type: 'status',
+			status: 200,
+			body: { status: 'pending' },
+		});
 		const workflow = load('long-jobs-wait-loop.workflow.json');
 		const run = await runWorkflow({
 			pkg,
@@ -184,7 +220,10 @@ describe('example workflows', () => {
 		expect(run.runData['Wait 30 s']).toHaveLength(checks.length);
 		const used = run.received('Use the images');
 		expect(used).toHaveLength(1);
-		expect((used[0].items[0] as any).json).toMatchObject({ jobSetId: submitted, status: 'succeeded' });
+		expect((used[0].items[0] as any).json).toMatchObject({
+			jobSetId: submitted,
+			status: 'succeeded',
+		});
 		const polled = sim.requests().filter((r: any) => r.endpoint === 'poll');
 		expect(polled).toHaveLength(checks.length);
 		expect(new Set(polled.map((r: any) => r.body.job_set_id))).toEqual(new Set([submitted]));

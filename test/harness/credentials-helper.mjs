@@ -147,7 +147,12 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 			if (authenticate.type === 'generic') {
 				for (const [outerKey, outerValue] of Object.entries(authenticate.properties ?? {})) {
 					for (const [key, value] of Object.entries(/** @type {object} */ (outerValue))) {
-						const keyResolved = this.resolveValue(key, { $credentials: credentials }, workflow, node);
+						const keyResolved = this.resolveValue(
+							key,
+							{ $credentials: credentials },
+							workflow,
+							node,
+						);
 						const valueResolved = this.resolveValue(
 							/** @type {string} */ (value),
 							{ $credentials: credentials },
@@ -207,17 +212,18 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 			node?.parameters?.temp === '' && node?.type === 'n8n-nodes-base.noOp';
 
 		if (typeof credentialType.preAuthentication !== 'function') return undefined;
-		if (
-			credentials[expirableProperty.name] === '' ||
-			credentialsExpired ||
-			isTestingCredentials
-		) {
+		if (credentials[expirableProperty.name] === '' || credentialsExpired || isTestingCredentials) {
 			const output = await credentialType.preAuthentication.call(helpers, credentials);
 			if (output?.[expirableProperty.name] === undefined) return undefined;
 			if (node?.credentials) {
 				const nodeCredentials = node.credentials[credentialType.name];
-				const stored = await (await this.getCredentials(nodeCredentials, credentialType.name)).getData();
-				await this.updateCredentials(nodeCredentials, credentialType.name, { ...stored, ...output });
+				const stored = await (
+					await this.getCredentials(nodeCredentials, credentialType.name)
+				).getData();
+				await this.updateCredentials(nodeCredentials, credentialType.name, {
+					...stored,
+					...output,
+				});
 				return Object.assign(credentials, output);
 			}
 		}
@@ -270,9 +276,20 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 	 * @param {boolean} [raw]
 	 * @param {any} [expressionResolveValues]
 	 */
-	async getDecrypted(additionalData, nodeCredentials, type, mode, executeData, raw, expressionResolveValues) {
+	async getDecrypted(
+		additionalData,
+		nodeCredentials,
+		type,
+		mode,
+		executeData,
+		raw,
+		expressionResolveValues,
+	) {
 		const original = await (await this.getCredentials(nodeCredentials, type)).getData();
-		this.accessLog.push({ type, node: expressionResolveValues?.node?.name ?? executeData?.node?.name });
+		this.accessLog.push({
+			type,
+			node: expressionResolveValues?.node?.name ?? executeData?.node?.name,
+		});
 		if (raw === true) return original;
 		return await this.applyDefaultsAndOverwrites(
 			additionalData,
@@ -404,7 +421,13 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 			if (['oAuth1Api', 'oAuth2Api'].includes(type)) {
 				return [
 					...credentialTypeData.properties,
-					{ displayName: 'oauthTokenData', name: 'oauthTokenData', type: 'json', required: false, default: {} },
+					{
+						displayName: 'oauthTokenData',
+						name: 'oauthTokenData',
+						type: 'json',
+						required: false,
+						default: {},
+					},
 				];
 			}
 			return credentialTypeData.properties;

@@ -9,8 +9,12 @@ import { instanceUrls } from './shared.mjs';
 import { core, di, logCapture, workflowLib } from './n8n.mjs';
 import { ensureRuntime, nextExecutionId } from './runtime.mjs';
 
-const { RoutingNode, ExecuteContext, CredentialTestContext, ErrorReporter } = /** @type {any} */ (core);
-const { Workflow, NodeHelpers, VersionedNodeType, UnexpectedError } = /** @type {any} */ (workflowLib);
+const { RoutingNode, ExecuteContext, CredentialTestContext, ErrorReporter } = /** @type {any} */ (
+	core
+);
+const { Workflow, NodeHelpers, VersionedNodeType, UnexpectedError } = /** @type {any} */ (
+	workflowLib
+);
 
 /**
  * @typedef {{ status: 'OK' | 'Error', message: string }} CredentialTestResult
@@ -64,7 +68,9 @@ export function getCredentialTestFunction(pkg, credentialType) {
 				if (name === credentialType && !!testedBy) {
 					if (typeof testedBy === 'string') {
 						if ('nodeVersions' in node) {
-							const versions = Object.keys(/** @type {any} */ (node).nodeVersions).sort().reverse();
+							const versions = Object.keys(/** @type {any} */ (node).nodeVersions)
+								.sort()
+								.reverse();
 							for (const version of versions) {
 								const versionedNode = /** @type {any} */ (node).nodeVersions[parseFloat(version)];
 								const credentialTest = versionedNode.methods?.credentialTest;
@@ -163,7 +169,8 @@ async function runTest(pkg, credentialType, data) {
 
 	// Tested through request instructions: a temporary node type whose single property routes the
 	// test request, run through RoutingNode.
-	const nodeType = credentialTestFunction.nodeType ?? pkg.nodeTypes.getByNameAndVersion('n8n-nodes-base.noOp');
+	const nodeType =
+		credentialTestFunction.nodeType ?? pkg.nodeTypes.getByNameAndVersion('n8n-nodes-base.noOp');
 	const version = Array.isArray(nodeType.description.version)
 		? nodeType.description.version.slice(-1)[0]
 		: nodeType.description.version;
@@ -203,7 +210,12 @@ async function runTest(pkg, credentialType, data) {
 			return NodeHelpers.getVersionedNodeType(nodeTypeCopy, v);
 		},
 	};
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: mockNodeTypes });
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: mockNodeTypes,
+	});
 
 	const mode = 'internal';
 	const runIndex = 0;
@@ -242,7 +254,10 @@ async function runTest(pkg, credentialType, data) {
 				statusMessage: error.cause.response.statusText,
 			};
 			for (const rule of credentialTestFunction.testRequest.rules ?? []) {
-				if (rule.type === 'responseCode' && errorResponseData.statusCode === rule.properties.value) {
+				if (
+					rule.type === 'responseCode' &&
+					errorResponseData.statusCode === rule.properties.value
+				) {
 					return { status: 'Error', message: rule.properties.message };
 				}
 			}

@@ -40,7 +40,10 @@ export async function startEavesdropper() {
 				body: Buffer.concat(chunks).toString('utf8'),
 			});
 			const body = JSON.stringify(EAVESDROPPER_ANSWER);
-			res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+			res.writeHead(200, {
+				'Content-Type': 'application/json',
+				'Content-Length': Buffer.byteLength(body),
+			});
 			res.end(body);
 		});
 	});

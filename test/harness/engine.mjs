@@ -90,7 +90,8 @@ function deferred() {
 
 /** @param {unknown} item @returns {Item} */
 function toItem(item) {
-	if (item && typeof item === 'object' && 'json' in item) return /** @type {Item} */ (structuredClone(item));
+	if (item && typeof item === 'object' && 'json' in item)
+		return /** @type {Item} */ (structuredClone(item));
 	return { json: /** @type {Record<string, unknown>} */ (structuredClone(item ?? {})) };
 }
 
@@ -182,12 +183,15 @@ export async function runWorkflow(options) {
 		autoAttachCredentials = true,
 		settleTimeoutMs = 10_000,
 	} = options;
-	if (!pkg?.nodeTypes) throw new TypeError('runWorkflow: `pkg` must be the result of loadPackage()');
+	if (!pkg?.nodeTypes)
+		throw new TypeError('runWorkflow: `pkg` must be the result of loadPackage()');
 	if (!workflowJson || !Array.isArray(workflowJson.nodes)) {
 		throw new TypeError('runWorkflow: `workflow` must be an n8n workflow object with `nodes`');
 	}
 	if (binaryMode !== 'default' && binaryMode !== 'filesystem') {
-		throw new TypeError(`runWorkflow: binaryMode must be 'default' or 'filesystem', not ${binaryMode}`);
+		throw new TypeError(
+			`runWorkflow: binaryMode must be 'default' or 'filesystem', not ${binaryMode}`,
+		);
 	}
 
 	await ensureRuntime();
@@ -214,7 +218,10 @@ export async function runWorkflow(options) {
 			}
 			for (const { name } of description.credentials ?? []) {
 				if (credentials[name] === undefined || node.credentials?.[name]) continue;
-				node.credentials = { ...node.credentials, [name]: { id: `harness-${name}`, name: `${name} (harness)` } };
+				node.credentials = {
+					...node.credentials,
+					[name]: { id: `harness-${name}`, name: `${name} (harness)` },
+				};
 			}
 		}
 	}
@@ -291,7 +298,12 @@ export async function runWorkflow(options) {
 				after.resolve(fullRunData);
 			});
 
-			const additionalData = createAdditionalData({ executionId, workflowId, hooks, credentialsHelper });
+			const additionalData = createAdditionalData({
+				executionId,
+				workflowId,
+				hooks,
+				credentialsHelper,
+			});
 
 			const start = pickStartNode(workflow, startNode);
 			const startItems = input === undefined ? [{ json: {} }] : input.map(toItem);
@@ -299,7 +311,10 @@ export async function runWorkflow(options) {
 			let pinData;
 			if (usePinData && workflowData.pinData) {
 				pinData = Object.fromEntries(
-					Object.entries(workflowData.pinData).map(([k, v]) => [k, /** @type {any[]} */ (v).map(toItem)]),
+					Object.entries(workflowData.pinData).map(([k, v]) => [
+						k,
+						/** @type {any[]} */ (v).map(toItem),
+					]),
 				);
 			}
 			const stack = [{ node: start, data: { main: [startItems] }, source: null }];
@@ -371,7 +386,10 @@ export async function runWorkflow(options) {
 				// engine time to wind down, so nothing of this run leaks into the next one.
 				/** @type {ReturnType<typeof setTimeout> | undefined} */
 				let t;
-				await Promise.race([enginePromise, new Promise((r) => (t = setTimeout(r, settleTimeoutMs)))]);
+				await Promise.race([
+					enginePromise,
+					new Promise((r) => (t = setTimeout(r, settleTimeoutMs))),
+				]);
 				clearTimeout(t);
 			}
 			return engineSettled ? await enginePromise : { ok: true };
@@ -510,7 +528,9 @@ function buildResult(p) {
 		async readBinary(item, key) {
 			const binaryData =
 				key === undefined
-					? (item?.binary ? Object.values(item.binary)[0] : item)
+					? item?.binary
+						? Object.values(item.binary)[0]
+						: item
 					: (item?.binary?.[key] ?? item?.json?._files?.[key]);
 			if (!binaryData) throw new Error(`readBinary: the item has no binary property "${key}"`);
 			return await readBinaryData(binaryData);

@@ -64,7 +64,10 @@ const creds = (key = SECRET) => ({
 	harnessFixtureApi: { subscriptionKey: key, submitBaseUrl: base, pollBaseUrl: base },
 });
 
-function workflow(fixtureParameters: Record<string, unknown> = {}, extra: 'noOp' | 'set' | 'none' = 'noOp') {
+function workflow(
+	fixtureParameters: Record<string, unknown> = {},
+	extra: 'noOp' | 'set' | 'none' = 'noOp',
+) {
 	const nodes: any[] = [
 		{
 			id: '1',
@@ -89,7 +92,14 @@ function workflow(fixtureParameters: Record<string, unknown> = {}, extra: 'noOp'
 	};
 	if (extra !== 'none') {
 		const type = extra === 'noOp' ? 'n8n-nodes-base.noOp' : 'n8n-nodes-base.set';
-		nodes.push({ id: '3', name: 'After', type, typeVersion: extra === 'set' ? 3.4 : 1, position: [400, 0], parameters: { mode: 'manual' } });
+		nodes.push({
+			id: '3',
+			name: 'After',
+			type,
+			typeVersion: extra === 'set' ? 3.4 : 1,
+			position: [400, 0],
+			parameters: { mode: 'manual' },
+		});
 		connections.Fixture = { main: [[{ node: 'After', type: 'main', index: 0 }]] };
 	}
 	return { name: 'Fixture check', nodes, connections, settings: { executionOrder: 'v1' } };
@@ -102,7 +112,9 @@ describe('loadPackage', () => {
 		expect(pkg.nodeNames.sort()).toEqual([`${PKG}.harnessDeclarative`, FIXTURE]);
 		expect(pkg.credentialNames.sort()).toEqual(['harnessFixtureApi', 'harnessFixtureNoTestApi']);
 		expect(pkg.loadMs).toBeGreaterThan(0);
-		expect(pkg.nodeTypes.getByNameAndVersion(FIXTURE, 1).description.displayName).toBe('Harness Fixture');
+		expect(pkg.nodeTypes.getByNameAndVersion(FIXTURE, 1).description.displayName).toBe(
+			'Harness Fixture',
+		);
 		expect(Object.keys(pkg.nodeTypes.getKnownTypes())).toEqual(
 			expect.arrayContaining([FIXTURE, 'n8n-nodes-base.manualTrigger', 'n8n-nodes-base.noOp']),
 		);
@@ -150,7 +162,11 @@ describe('runWorkflow', () => {
 	it('runs a declarative node through RoutingNode, as n8n’s app does', async () => {
 		const pkg = await loadPackage(fixtureDir);
 		const wf = workflow({}, 'none');
-		wf.nodes[1] = { ...wf.nodes[1], type: `${PKG}.harnessDeclarative`, parameters: { name: 'harness' } };
+		wf.nodes[1] = {
+			...wf.nodes[1],
+			type: `${PKG}.harnessDeclarative`,
+			parameters: { name: 'harness' },
+		};
 		const run = await runWorkflow({ pkg, workflow: wf, credentials: creds() });
 		expect(run.error).toBeUndefined();
 		expect(run.output('Fixture').map((i) => i.json)).toEqual([
@@ -161,7 +177,9 @@ describe('runWorkflow', () => {
 	it('fails loudly on a node type it does not know, pointing at stubTypes', async () => {
 		const pkg = await loadPackage(fixtureDir);
 		const wf = workflow({}, 'set');
-		await expect(runWorkflow({ pkg, workflow: wf, credentials: creds() })).rejects.toThrow(/stubTypes/);
+		await expect(runWorkflow({ pkg, workflow: wf, credentials: creds() })).rejects.toThrow(
+			/stubTypes/,
+		);
 	});
 
 	it('records what a stand-in node of stubTypes received', async () => {
@@ -181,14 +199,23 @@ describe('runWorkflow', () => {
 		delete (wf.nodes[1] as any).credentials;
 		const run = await runWorkflow({ pkg, workflow: wf, credentials: creds() });
 		expect(run.status).toBe('success');
-		const off = await runWorkflow({ pkg, workflow: wf, credentials: creds(), autoAttachCredentials: false });
+		const off = await runWorkflow({
+			pkg,
+			workflow: wf,
+			credentials: creds(),
+			autoAttachCredentials: false,
+		});
 		expect(off.status).toBe('error');
 		expect(String(off.nodeError('Fixture')?.message)).toMatch(/credentials/i);
 	});
 
 	it('reports a node error as n8n does, keeping the real NodeApiError', async () => {
 		const pkg = await loadPackage(fixtureDir);
-		const run = await runWorkflow({ pkg, workflow: workflow({ fail: true }), credentials: creds() });
+		const run = await runWorkflow({
+			pkg,
+			workflow: workflow({ fail: true }),
+			credentials: creds(),
+		});
 		expect(run.status).toBe('error');
 		expect(run.finished).toBe(false);
 		const err = run.nodeError('Fixture');
@@ -205,7 +232,8 @@ describe('runWorkflow', () => {
 	// than the sleep, so a settled engine proves the node returned on the signal.
 	const SETTLE_MS = 10_000;
 	const sleeping = { path: '/before-sleep', sleepMs: 60_000 };
-	const sawSleeping = (from: number) => () => seen.slice(from).some((s) => s.url.startsWith('/sleeping'));
+	const sawSleeping = (from: number) => () =>
+		seen.slice(from).some((s) => s.url.startsWith('/sleeping'));
 
 	it('cancels like n8n’s stop button when cancelWhen turns true: the node sees the abort signal and the run reports canceled', async () => {
 		const pkg = await loadPackage(fixtureDir);
@@ -225,7 +253,10 @@ describe('runWorkflow', () => {
 		expect(run.logs.some((l) => l.includes('HarnessFixture saw the cancel signal'))).toBe(true);
 		expect(run.output('After')).toEqual([]);
 		// the cancel came after the request the test waited for, and nothing followed it
-		expect(seen.slice(from).map((s) => s.url.split('?')[0])).toEqual(['/before-sleep', '/sleeping']);
+		expect(seen.slice(from).map((s) => s.url.split('?')[0])).toEqual([
+			'/before-sleep',
+			'/sleeping',
+		]);
 	});
 
 	it('cancels through an AbortSignal too', async () => {
@@ -251,7 +282,12 @@ describe('runWorkflow', () => {
 
 	it('does not cancel a run whose cancelWhen never turns true', async () => {
 		const pkg = await loadPackage(fixtureDir);
-		const run = await runWorkflow({ pkg, workflow: workflow({ path: '/echo' }), credentials: creds(), cancelWhen: () => false });
+		const run = await runWorkflow({
+			pkg,
+			workflow: workflow({ path: '/echo' }),
+			credentials: creds(),
+			cancelWhen: () => false,
+		});
 		expect(run.status).toBe('success');
 		expect(run.cancelledAt).toBeUndefined();
 	});
@@ -269,7 +305,12 @@ describe('runWorkflow', () => {
 				conditions: {
 					options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
 					conditions: [
-						{ id: 'c1', leftValue: '={{ $json.input.n }}', rightValue: 1, operator: { type: 'number', operation: 'equals' } },
+						{
+							id: 'c1',
+							leftValue: '={{ $json.input.n }}',
+							rightValue: 1,
+							operator: { type: 'number', operation: 'equals' },
+						},
 					],
 					combinator: 'and',
 				},
@@ -277,7 +318,12 @@ describe('runWorkflow', () => {
 			},
 		});
 		(wf.connections as any).Fixture = { main: [[{ node: 'If', type: 'main', index: 0 }]] };
-		const run = await runWorkflow({ pkg, workflow: wf, credentials: creds(), input: [{ n: 1 }, { n: 2 }, { n: 1 }] });
+		const run = await runWorkflow({
+			pkg,
+			workflow: wf,
+			credentials: creds(),
+			input: [{ n: 1 }, { n: 2 }, { n: 1 }],
+		});
 		expect(run.status).toBe('success');
 		expect(run.output('If', 0).map((i) => (i.json.input as any).n)).toEqual([1, 1]);
 		expect(run.output('If', 1).map((i) => (i.json.input as any).n)).toEqual([2]);
@@ -320,15 +366,27 @@ describe('runWorkflow', () => {
 
 	it('captures every n8n log line (LoggerProxy and the DI Logger) instead of printing it', async () => {
 		const pkg = await loadPackage(fixtureDir);
-		const run = await runWorkflow({ pkg, workflow: workflow({ path: '/echo' }), credentials: creds() });
+		const run = await runWorkflow({
+			pkg,
+			workflow: workflow({ path: '/echo' }),
+			credentials: creds(),
+		});
 		expect(run.logs.some((l) => l.startsWith('debug Workflow execution started'))).toBe(true);
-		expect(run.logs.some((l) => l.includes('HarnessFixture processing item') && l.includes('"path":"/echo"'))).toBe(true);
+		expect(
+			run.logs.some(
+				(l) => l.includes('HarnessFixture processing item') && l.includes('"path":"/echo"'),
+			),
+		).toBe(true);
 		expect(run.logEntries.every((e) => typeof e.line === 'string')).toBe(true);
 		// what a secret-leak test does: search every line
 		expect(run.logs.filter((l) => l.includes(SECRET))).toEqual([]);
 
 		// node errors are logged too (n8n-core's ErrorReporter), with their messages
-		const failed = await runWorkflow({ pkg, workflow: workflow({ fail: true }), credentials: creds() });
+		const failed = await runWorkflow({
+			pkg,
+			workflow: workflow({ fail: true }),
+			credentials: creds(),
+		});
 		expect(failed.logs.some((l) => l.startsWith('error '))).toBe(true);
 	});
 
@@ -362,7 +420,10 @@ describe('testCredential', () => {
 	it('runs the declarative test: OK', async () => {
 		const pkg = await loadPackage(fixtureDir);
 		const before = seen.length;
-		const result = await testCredential(pkg, 'harnessFixtureApi', { subscriptionKey: SECRET, submitBaseUrl: base });
+		const result = await testCredential(pkg, 'harnessFixtureApi', {
+			subscriptionKey: SECRET,
+			submitBaseUrl: base,
+		});
 		expect(result).toMatchObject({ status: 'OK', message: 'Connection successful!' });
 		const request = seen.slice(before).find((s) => s.url.startsWith('/ping'));
 		expect(request?.key).toBe(SECRET);
@@ -371,7 +432,10 @@ describe('testCredential', () => {
 	it('maps a responseSuccessBody rule, a non-2xx status and a connection error to Error', async () => {
 		const pkg = await loadPackage(fixtureDir);
 		expect(
-			await testCredential(pkg, 'harnessFixtureApi', { subscriptionKey: 'denied-key', submitBaseUrl: base }),
+			await testCredential(pkg, 'harnessFixtureApi', {
+				subscriptionKey: 'denied-key',
+				submitBaseUrl: base,
+			}),
 		).toMatchObject({ status: 'Error', message: 'The key was denied' });
 		const unauthorized = await testCredential(pkg, 'harnessFixtureApi', {
 			subscriptionKey: 'unauthorized',
@@ -380,7 +444,10 @@ describe('testCredential', () => {
 		expect(unauthorized.status).toBe('Error');
 		expect(unauthorized.message).toMatch(/Unauthorized|401/);
 		expect(
-			await testCredential(pkg, 'harnessFixtureApi', { subscriptionKey: SECRET, submitBaseUrl: closedBase }),
+			await testCredential(pkg, 'harnessFixtureApi', {
+				subscriptionKey: SECRET,
+				submitBaseUrl: closedBase,
+			}),
 		).toMatchObject({ status: 'Error', message: 'ECONNREFUSED' });
 	});
 

@@ -15,7 +15,14 @@ export function inpaintWorkflow(parameters, nodeSettings = {}) {
 		id: 'inpaintWorkflow',
 		name: 'Trigger → Inpaint',
 		nodes: [
-			{ id: 't', name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 't',
+				name: 'Trigger',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{
 				id: 'i',
 				name: INPAINT_NODE_NAME,
@@ -38,5 +45,9 @@ export function inpaintWorkflow(parameters, nodeSettings = {}) {
  * @param {{ key: string, submitBaseUrl: string, pollBaseUrl: string }} sim
  */
 export function simulatorCredential(sim) {
-	return { subscriptionKey: sim.key, submitBaseUrl: sim.submitBaseUrl, pollBaseUrl: sim.pollBaseUrl };
+	return {
+		subscriptionKey: sim.key,
+		submitBaseUrl: sim.submitBaseUrl,
+		pollBaseUrl: sim.pollBaseUrl,
+	};
 }

@@ -35,7 +35,8 @@ export function stringifyMeta(value) {
 			if (v instanceof Error) {
 				/** @type {Record<string, unknown>} */
 				const out = { name: v.name, message: v.message, stack: v.stack };
-				for (const key of Object.keys(v)) out[key] = toPlain(/** @type {any} */ (v)[key], depth + 1);
+				for (const key of Object.keys(v))
+					out[key] = toPlain(/** @type {any} */ (v)[key], depth + 1);
 				if (v.cause !== undefined) out.cause = toPlain(v.cause, depth + 1);
 				return out;
 			}
@@ -127,8 +128,17 @@ export function installLogCapture({ Container, Logger, LoggerProxy }) {
 					makeLogger([...(scopes ?? []), ...(Array.isArray(more) ? more : [more])]),
 			},
 			log: {
-				value: (/** @type {string} */ level, /** @type {unknown} */ message, /** @type {unknown} */ meta) =>
-					record(/** @type {LogLevel} */ (LEVELS.includes(/** @type {any} */ (level)) ? level : 'info'), message, meta, scopes),
+				value: (
+					/** @type {string} */ level,
+					/** @type {unknown} */ message,
+					/** @type {unknown} */ meta,
+				) =>
+					record(
+						/** @type {LogLevel} */ (LEVELS.includes(/** @type {any} */ (level)) ? level : 'info'),
+						message,
+						meta,
+						scopes,
+					),
 			},
 			level: { value: 'debug' },
 			isScopingEnabled: { value: false },

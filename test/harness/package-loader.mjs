@@ -11,8 +11,13 @@ import { shared } from './shared.mjs';
 import { createStubNodeTypes } from './stub-nodes.mjs';
 
 const { NodeHelpers, UserError } = /** @type {any} */ (workflowLib);
-const { LazyPackageDirectoryLoader, PackageDirectoryLoader, RoutingNode, UnrecognizedNodeTypeError, UnrecognizedCredentialTypeError } =
-	/** @type {any} */ (core);
+const {
+	LazyPackageDirectoryLoader,
+	PackageDirectoryLoader,
+	RoutingNode,
+	UnrecognizedNodeTypeError,
+	UnrecognizedCredentialTypeError,
+} = /** @type {any} */ (core);
 
 /**
  * @typedef {object} LoadPackageOptions
@@ -111,7 +116,8 @@ export class HarnessNodeTypes {
 				sourcePath: path.join(this.loader.directory, /** @type {any} */ (info).sourcePath),
 			};
 		}
-		for (const type of Object.keys(this.stubs)) known[type] = { className: 'HarnessStub', sourcePath: '' };
+		for (const type of Object.keys(this.stubs))
+			known[type] = { className: 'HarnessStub', sourcePath: '' };
 		return known;
 	}
 }
@@ -175,7 +181,8 @@ export async function loadPackage(packageDir, options = {}) {
 	const stubTypes = [...new Set(options.stubTypes ?? [])].sort();
 	const loaderKind = options.loader ?? 'lazy';
 	const key = JSON.stringify([dir, stubTypes, loaderKind]);
-	if (!options.fresh && cache.has(key)) return await /** @type {Promise<LoadedPackage>} */ (cache.get(key));
+	if (!options.fresh && cache.has(key))
+		return await /** @type {Promise<LoadedPackage>} */ (cache.get(key));
 	const promise = doLoad(dir, stubTypes, loaderKind);
 	cache.set(key, promise);
 	promise.catch(() => cache.delete(key));

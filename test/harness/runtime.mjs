@@ -40,8 +40,7 @@ export async function ensureRuntime() {
 		const { BinaryDataService, BinaryDataConfig } = /** @type {any} */ (core);
 
 		const storagePath =
-			process.env.N8N_HARNESS_BINARY_DATA_PATH ??
-			makeOwnedTempDir('n8n-harness-binary-');
+			process.env.N8N_HARNESS_BINARY_DATA_PATH ?? makeOwnedTempDir('n8n-harness-binary-');
 
 		if (BinaryDataConfig) {
 			// n8n >= 1.9x: configuration lives in the DI container (env N8N_DEFAULT_BINARY_DATA_MODE...)

@@ -134,9 +134,14 @@ export function createStubNodeTypes(stubTypes, recorder) {
 			continue;
 		}
 		const trigger = /trigger$/i.test(fullType);
-		types[fullType] = passThrough(fullType, `${fullType.slice(BASE_PREFIX.length)} (stub)`, recorder, {
-			trigger,
-		});
+		types[fullType] = passThrough(
+			fullType,
+			`${fullType.slice(BASE_PREFIX.length)} (stub)`,
+			recorder,
+			{
+				trigger,
+			},
+		);
 	}
 	return types;
 }

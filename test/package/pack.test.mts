@@ -14,13 +14,19 @@ describe('the published package', () => {
 
 	it('ships only dist/, README, LICENSE and package.json', () => {
 		const [report] = JSON.parse(
-			execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+			execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+				cwd: root,
+				encoding: 'utf8',
+			}),
 		);
 		const paths: string[] = report.files.map((f: { path: string }) => f.path);
-		const stray = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(p));
+		const stray = paths.filter(
+			(p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(p),
+		);
 		expect(stray).toEqual([]);
 		expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
-		for (const file of [...manifest.n8n.nodes, ...manifest.n8n.credentials]) expect(paths).toContain(file);
+		for (const file of [...manifest.n8n.nodes, ...manifest.n8n.credentials])
+			expect(paths).toContain(file);
 		// Icons and the codex travel with the compiled files, where n8n looks for them.
 		expect(paths).toEqual(
 			expect.arrayContaining([
@@ -46,13 +52,16 @@ describe('the published package', () => {
 		}
 	});
 
-	it.each(['lazy', 'eager'] as const)('loads with n8n-core\'s %s package loader as node "inpaint" and credential "pixazoApi"', async (loader) => {
-		const pkg = await loadPackage(root, { loader, fresh: true });
-		expect(pkg.packageName).toBe('n8n-nodes-pixazo-inpaint');
-		expect(pkg.nodeNames).toContain('n8n-nodes-pixazo-inpaint.inpaint');
-		expect(pkg.credentialNames).toContain('pixazoApi');
-		const node = pkg.nodeTypes.getByNameAndVersion('n8n-nodes-pixazo-inpaint.inpaint', 1);
-		expect(node.description.usableAsTool).toBe(true);
-		expect(node.description.credentials).toEqual([{ name: 'pixazoApi', required: true }]);
-	});
+	it.each(['lazy', 'eager'] as const)(
+		'loads with n8n-core\'s %s package loader as node "inpaint" and credential "pixazoApi"',
+		async (loader) => {
+			const pkg = await loadPackage(root, { loader, fresh: true });
+			expect(pkg.packageName).toBe('n8n-nodes-pixazo-inpaint');
+			expect(pkg.nodeNames).toContain('n8n-nodes-pixazo-inpaint.inpaint');
+			expect(pkg.credentialNames).toContain('pixazoApi');
+			const node = pkg.nodeTypes.getByNameAndVersion('n8n-nodes-pixazo-inpaint.inpaint', 1);
+			expect(node.description.usableAsTool).toBe(true);
+			expect(node.description.credentials).toEqual([{ name: 'pixazoApi', required: true }]);
+		},
+	);
 });

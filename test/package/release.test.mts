@@ -21,13 +21,17 @@ function validate(file: string) {
 }
 
 /** The `run:` commands of a workflow, in order. */
-const runs = (text: string) => [...text.matchAll(/^\s+(?:- )?run: (.+)$/gm)].map((m) => m[1].trim());
+const runs = (text: string) =>
+	[...text.matchAll(/^\s+(?:- )?run: (.+)$/gm)].map((m) => m[1].trim());
 
 function guard(tag: string, repository: string, fields: Record<string, unknown> = {}) {
 	const file = join(work, `package-${Math.random().toString(36).slice(2)}.json`);
 	writeFileSync(file, JSON.stringify({ ...manifest, ...fields }));
 	const env = { ...process.env, GITHUB_REF_NAME: tag, GITHUB_REPOSITORY: repository };
-	return spawnSync(process.execPath, [join(root, 'scripts/release-guard.mjs'), file], { encoding: 'utf8', env });
+	return spawnSync(process.execPath, [join(root, 'scripts/release-guard.mjs'), file], {
+		encoding: 'utf8',
+		env,
+	});
 }
 
 const slug = /github\.com\/([^/]+\/[^/.#]+)/.exec(manifest.repository.url)![1];
@@ -82,7 +86,9 @@ describe('the release guard', () => {
 	it('refuses to publish from another repository than package.json names (a fork, a placeholder)', () => {
 		const result = guard(`v${manifest.version}`, 'someone/a-fork');
 		expect(result.status).toBe(1);
-		expect(result.stderr).toContain(`package.json's repository is ${slug}, but this workflow runs in someone/a-fork`);
+		expect(result.stderr).toContain(
+			`package.json's repository is ${slug}, but this workflow runs in someone/a-fork`,
+		);
 	});
 
 	it('refuses a package.json without a GitHub repository', () => {

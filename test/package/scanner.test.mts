@@ -13,10 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = join(__dirname, '..', '..');
 let work: string;
 
-function scan(dir: string, kind: 'tarball' | 'source'): { passed: boolean; message?: string; details?: string } {
+function scan(
+	dir: string,
+	kind: 'tarball' | 'source',
+): { passed: boolean; message?: string; details?: string } {
 	const env = { ...process.env };
 	delete env.NODE_ENV;
-	return JSON.parse(execFileSync(process.execPath, [join(root, 'scripts/scan.mjs'), '--json', dir, kind], { cwd: root, env, encoding: 'utf8' }));
+	return JSON.parse(
+		execFileSync(process.execPath, [join(root, 'scripts/scan.mjs'), '--json', dir, kind], {
+			cwd: root,
+			env,
+			encoding: 'utf8',
+		}),
+	);
 }
 
 beforeAll(() => {
@@ -26,15 +35,22 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("n8n's community package scanner", () => {
 	it('is pinned to one exact version, the one installed', () => {
-		const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies['@n8n/scan-community-package'];
-		const installed = JSON.parse(readFileSync(join(root, 'node_modules/@n8n/scan-community-package/package.json'), 'utf8')).version;
+		const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies[
+			'@n8n/scan-community-package'
+		];
+		const installed = JSON.parse(
+			readFileSync(join(root, 'node_modules/@n8n/scan-community-package/package.json'), 'utf8'),
+		).version;
 		expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
 		expect(installed).toBe(pinned);
 	});
 
 	it('finds no error in the packed tarball', () => {
 		const [report] = JSON.parse(
-			execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' }),
+			execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+				cwd: root,
+				encoding: 'utf8',
+			}),
 		);
 		const unpacked = join(work, 'tarball');
 		mkdirSync(unpacked);
@@ -52,9 +68,13 @@ describe("n8n's community package scanner", () => {
 
 	it('fails a copy of the sources with a console call behind an eslint-disable comment', () => {
 		const copy = join(work, 'bad-source');
-		for (const part of ['package.json', 'nodes', 'credentials']) cpSync(join(root, part), join(copy, part), { recursive: true });
+		for (const part of ['package.json', 'nodes', 'credentials'])
+			cpSync(join(root, part), join(copy, part), { recursive: true });
 		const file = join(copy, 'nodes/Inpaint/Inpaint.node.ts');
-		writeFileSync(file, `${readFileSync(file, 'utf8')}\n// eslint-disable-next-line no-console\nconsole.log('debug');\n`);
+		writeFileSync(
+			file,
+			`${readFileSync(file, 'utf8')}\n// eslint-disable-next-line no-console\nconsole.log('debug');\n`,
+		);
 		const result = scan(copy, 'source');
 		expect(result.passed).toBe(false);
 		expect(result.details).toContain('no-console');

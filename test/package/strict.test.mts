@@ -23,12 +23,24 @@ describe('strict mode and n8n Cloud eligibility', () => {
 	it('package.json says "strict": true and eslint.config.mjs is node-cli\'s default, byte for byte up to whitespace', () => {
 		const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 		expect(manifest.n8n.strict).toBe(true);
-		const template = readFileSync(join(root, 'node_modules/@n8n/node-cli/dist/template/templates/shared/default/eslint.config.mjs'), 'utf8');
-		expect(normalized(readFileSync(join(root, 'eslint.config.mjs'), 'utf8'))).toBe(normalized(template));
+		const template = readFileSync(
+			join(
+				root,
+				'node_modules/@n8n/node-cli/dist/template/templates/shared/default/eslint.config.mjs',
+			),
+			'utf8',
+		);
+		expect(normalized(readFileSync(join(root, 'eslint.config.mjs'), 'utf8'))).toBe(
+			normalized(template),
+		);
 	});
 
 	it('has no .ts file under test/ (write tests as .mts: n8n Cloud rules would apply to a .ts)', () => {
-		expect(filesUnder(join(root, 'test')).filter((f) => /\.(ts|cts|tsx)$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+		expect(
+			filesUnder(join(root, 'test')).filter(
+				(f) => /\.(ts|cts|tsx)$/.test(f) && !f.endsWith('.d.ts'),
+			),
+		).toEqual([]);
 	});
 
 	it('npm run lint runs n8n-node lint and the stricter project lint', () => {

@@ -27,7 +27,13 @@ const ROOT = process.env.PIXAZO_PACKAGE_DIR ?? new URL('../..', import.meta.url)
 const NODE_NAME = 'Inpaint';
 
 /** 429 + Retry-After (submit and poll), 5xx on polls, dropped connections, slow and malformed answers. */
-export const DEFAULT_FAULT_TYPES = Object.freeze(['status', 'drop', 'dropAfterAccept', 'delay', 'malformed']);
+export const DEFAULT_FAULT_TYPES = Object.freeze([
+	'status',
+	'drop',
+	'dropAfterAccept',
+	'delay',
+	'malformed',
+]);
 
 /**
  * @typedef {object} SoakOptions
@@ -132,7 +138,10 @@ export async function soak(options = {}) {
 		logLimit: items * 40 + 1000,
 		randomFaults: faultRate > 0 ? { rate: faultRate, types: [...faultTypes], seed, delayMs } : null,
 		// A token bucket of `rateLimit` requests a second (a second's burst), shared by both endpoints.
-		rateLimit: rateLimit > 0 ? { type: 'tokenBucket', ratePerSec: rateLimit, burst: Math.max(1, Math.round(rateLimit)) } : null,
+		rateLimit:
+			rateLimit > 0
+				? { type: 'tokenBucket', ratePerSec: rateLimit, burst: Math.max(1, Math.round(rateLimit)) }
+				: null,
 	});
 	try {
 		const prompt = (i) =>
@@ -142,7 +151,14 @@ export async function soak(options = {}) {
 			id: 'soak',
 			name: 'Soak',
 			nodes: [
-				{ id: 't', name: 'Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: 't',
+					name: 'Trigger',
+					type: 'n8n-nodes-base.manualTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {},
+				},
 				{
 					id: 'i',
 					name: NODE_NAME,
@@ -189,11 +205,17 @@ export async function soak(options = {}) {
 		// What the simulator did for each item, found by the item's unique prompt.
 		/** @type {Map<string, string[]>} */
 		const jobsByPrompt = new Map();
-		for (const job of stats.jobs) jobsByPrompt.set(job.prompt, [...(jobsByPrompt.get(job.prompt) ?? []), job.jobSetId]);
+		for (const job of stats.jobs)
+			jobsByPrompt.set(job.prompt, [...(jobsByPrompt.get(job.prompt) ?? []), job.jobSetId]);
 		/** Prompts whose submit the API answered normally (200 with the job, delivered to the node). */
 		const delivered = new Set(
 			log
-				.filter((r) => r.endpoint === 'submit' && r.status === 200 && (r.fault === null || r.fault === 'delay'))
+				.filter(
+					(r) =>
+						r.endpoint === 'submit' &&
+						r.status === 200 &&
+						(r.fault === null || r.fault === 'delay'),
+				)
 				.map((r) => /** @type {any} */ (r.body)?.prompt),
 		);
 
@@ -216,7 +238,11 @@ export async function soak(options = {}) {
 			const p = prompt(index);
 			const jobs = jobsByPrompt.get(p) ?? [];
 			const isError = typeof json.error === 'string' && json.error !== '';
-			const isSuccess = !isError && json.status === 'succeeded' && typeof json.imageUrl === 'string' && json.imageUrl !== '';
+			const isSuccess =
+				!isError &&
+				json.status === 'succeeded' &&
+				typeof json.imageUrl === 'string' &&
+				json.imageUrl !== '';
 			if (isSuccess) succeeded++;
 			else if (isError) {
 				errors++;
@@ -226,16 +252,25 @@ export async function soak(options = {}) {
 					apiGaveJobSetId++;
 					if (!json.jobSetId) {
 						missingJobSetId++;
-						if (examples.length < 5) examples.push(`item ${index}: "${json.error}" has no jobSetId, the API gave ${jobs[0]}`);
+						if (examples.length < 5)
+							examples.push(
+								`item ${index}: "${json.error}" has no jobSetId, the API gave ${jobs[0]}`,
+							);
 					}
 				}
 			} else {
 				unaccounted++;
-				if (examples.length < 5) examples.push(`item ${index}: neither succeeded nor an error: ${JSON.stringify(json).slice(0, 200)}`);
+				if (examples.length < 5)
+					examples.push(
+						`item ${index}: neither succeeded nor an error: ${JSON.stringify(json).slice(0, 200)}`,
+					);
 			}
 			if (json.jobSetId && !jobs.includes(json.jobSetId)) {
 				wrongJobSetId++;
-				if (examples.length < 5) examples.push(`item ${index}: jobSetId ${json.jobSetId} is not a job of its prompt (${jobs.join(', ') || 'none'})`);
+				if (examples.length < 5)
+					examples.push(
+						`item ${index}: jobSetId ${json.jobSetId} is not a job of its prompt (${jobs.join(', ') || 'none'})`,
+					);
 			}
 		});
 		const itemsWithSeveralJobs = [...jobsByPrompt.values()].filter((ids) => ids.length > 1).length;
@@ -250,11 +285,22 @@ export async function soak(options = {}) {
 		run.logs.forEach((line, index) => {
 			if (line.includes(key)) keyLeakPlaces.push(`log line ${index}: ${line.slice(0, 80)}`);
 		});
-		if (run.error && JSON.stringify({ m: run.error.message, d: run.error.description, s: run.error.stack }).includes(key)) {
+		if (
+			run.error &&
+			JSON.stringify({
+				m: run.error.message,
+				d: run.error.description,
+				s: run.error.stack,
+			}).includes(key)
+		) {
 			keyLeakPlaces.push('run error');
 		}
 		for (const r of log) {
-			if (r.endpoint !== 'submit' && r.endpoint !== 'poll' && JSON.stringify(r.headers).includes(key)) {
+			if (
+				r.endpoint !== 'submit' &&
+				r.endpoint !== 'poll' &&
+				JSON.stringify(r.headers).includes(key)
+			) {
 				keyLeakPlaces.push(`request ${r.method} ${r.path}`);
 			}
 		}
@@ -262,14 +308,23 @@ export async function soak(options = {}) {
 		/** @type {string[]} */
 		const violations = [];
 		if (out.length !== items) violations.push(`items in ${items} ≠ items out ${out.length}`);
-		if (unaccounted > 0) violations.push(`${unaccounted} item(s) neither succeeded nor carry an error`);
+		if (unaccounted > 0)
+			violations.push(`${unaccounted} item(s) neither succeeded nor carry an error`);
 		if (misPaired > 0) violations.push(`${misPaired} item(s) paired with the wrong input item`);
-		if (missingJobSetId > 0) violations.push(`${missingJobSetId} error item(s) lack the jobSetId the API gave`);
-		if (wrongJobSetId > 0) violations.push(`${wrongJobSetId} item(s) carry a jobSetId that is not their job`);
-		if (stats.duplicateSubmits > 0) violations.push(`${stats.duplicateSubmits} duplicate submit(s)`);
-		if (itemsWithSeveralJobs > 0) violations.push(`${itemsWithSeveralJobs} item(s) created more than one job`);
-		if (keyLeakPlaces.length > 0) violations.push(`the key leaked in ${keyLeakPlaces.length} place(s): ${keyLeakPlaces.slice(0, 3).join('; ')}`);
-		if (run.status !== 'success') violations.push(`the run ended "${run.status}"${run.error ? `: ${run.error.message}` : ''}`);
+		if (missingJobSetId > 0)
+			violations.push(`${missingJobSetId} error item(s) lack the jobSetId the API gave`);
+		if (wrongJobSetId > 0)
+			violations.push(`${wrongJobSetId} item(s) carry a jobSetId that is not their job`);
+		if (stats.duplicateSubmits > 0)
+			violations.push(`${stats.duplicateSubmits} duplicate submit(s)`);
+		if (itemsWithSeveralJobs > 0)
+			violations.push(`${itemsWithSeveralJobs} item(s) created more than one job`);
+		if (keyLeakPlaces.length > 0)
+			violations.push(
+				`the key leaked in ${keyLeakPlaces.length} place(s): ${keyLeakPlaces.slice(0, 3).join('; ')}`,
+			);
+		if (run.status !== 'success')
+			violations.push(`the run ended "${run.status}"${run.error ? `: ${run.error.message}` : ''}`);
 		if (violations.length > 0) violations.push(...examples.map((e) => `e.g. ${e}`));
 
 		return {
@@ -319,15 +374,31 @@ export function formatFigures(f) {
 		['duplicate submits', f.duplicateSubmits],
 		['items with > 1 job', f.itemsWithSeveralJobs],
 		['key leaks', f.keyLeaks],
-		['requests submit / poll', `${f.requests.submit} / ${f.requests.poll}${f.requests.results ? ` (+${f.requests.results} downloads)` : ''}`],
-		['answered', Object.entries(f.answered).map(([k, v]) => `${k}:${v}`).join(' ')],
-		['faults injected', Object.entries(f.faultsInjected).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`).join(' ')],
+		[
+			'requests submit / poll',
+			`${f.requests.submit} / ${f.requests.poll}${f.requests.results ? ` (+${f.requests.results} downloads)` : ''}`,
+		],
+		[
+			'answered',
+			Object.entries(f.answered)
+				.map(([k, v]) => `${k}:${v}`)
+				.join(' '),
+		],
+		[
+			'faults injected',
+			Object.entries(f.faultsInjected)
+				.filter(([, v]) => v > 0)
+				.map(([k, v]) => `${k}:${v}`)
+				.join(' '),
+		],
 		['wall time', `${(f.wallMs / 1000).toFixed(1)} s`],
 		['run status', f.runStatus],
 	];
 	const width = Math.max(...rows.map(([k]) => String(k).length));
 	const lines = [
-		`Soak: ${Object.entries(f.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+		`Soak: ${Object.entries(f.settings)
+			.map(([k, v]) => `${k}=${v}`)
+			.join(' ')}`,
 		'',
 		...rows.map(([k, v]) => `  ${String(k).padEnd(width)}  ${v}`),
 	];
@@ -336,7 +407,12 @@ export function formatFigures(f) {
 		lines.push('', '  error kinds:');
 		for (const [kind, n] of kinds) lines.push(`    ${String(n).padStart(5)}  ${kind}`);
 	}
-	lines.push('', f.ok ? 'INVARIANTS HOLD' : `INVARIANTS FAILED:\n${f.violations.map((v) => `  - ${v}`).join('\n')}`);
+	lines.push(
+		'',
+		f.ok
+			? 'INVARIANTS HOLD'
+			: `INVARIANTS FAILED:\n${f.violations.map((v) => `  - ${v}`).join('\n')}`,
+	);
 	return lines.join('\n');
 }
 

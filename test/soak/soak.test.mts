@@ -12,7 +12,14 @@ describe('soak: many items under random faults', () => {
 	});
 
 	it('150 items with 10 % random faults: every item accounted for, no duplicate job, no key leak', async () => {
-		const f = await soak({ items: 150, faultRate: 0.1, seed: 7, jobMs: 500, pollInterval: 0.2, delayMs: 800 });
+		const f = await soak({
+			items: 150,
+			faultRate: 0.1,
+			seed: 7,
+			jobMs: 500,
+			pollInterval: 0.2,
+			delayMs: 800,
+		});
 		console.log(formatFigures(f));
 
 		// The run really was under fire, and really made jobs.

@@ -13,7 +13,12 @@ const packages: Record<string, Record<string, unknown>> = {
 	'node_modules/app': {
 		version: '1.0.0',
 		dependencies: { lib: '^2', shared: '^1' },
-		optionalDependencies: { 'native-here': '1', 'native-elsewhere': '1', 'native-musl': '1', 'not-here': '1' },
+		optionalDependencies: {
+			'native-here': '1',
+			'native-elsewhere': '1',
+			'native-musl': '1',
+			'not-here': '1',
+		},
 		peerDependencies: { peer: '*', 'optional-peer': '*' },
 		peerDependenciesMeta: { 'optional-peer': { optional: true } },
 	},
@@ -21,11 +26,25 @@ const packages: Record<string, Record<string, unknown>> = {
 	'node_modules/app/node_modules/lib': { version: '2.0.0', dependencies: { shared: '^1' } },
 	'node_modules/lib': { version: '1.0.0' },
 	'node_modules/shared': { version: '1.0.0' },
-	'node_modules/native-here': { version: '1', optional: true, os: [process.platform], cpu: [process.arch] },
+	'node_modules/native-here': {
+		version: '1',
+		optional: true,
+		os: [process.platform],
+		cpu: [process.arch],
+	},
 	'node_modules/native-elsewhere': { version: '1', optional: true, os: [other] },
-	'node_modules/native-musl': { version: '1', optional: true, os: [process.platform], libc: ['musl'] },
+	'node_modules/native-musl': {
+		version: '1',
+		optional: true,
+		os: [process.platform],
+		libc: ['musl'],
+	},
 	// npm's negation: excluded where a "!" entry matches.
-	'node_modules/not-here': { version: '1', optional: true, os: [`!${process.platform}`, `!${other}`] },
+	'node_modules/not-here': {
+		version: '1',
+		optional: true,
+		os: [`!${process.platform}`, `!${other}`],
+	},
 	'node_modules/peer': { version: '1', peer: true },
 	'node_modules/optional-peer': { version: '1', peer: true },
 	// Left over from resolution: nothing requires it.
@@ -50,9 +69,13 @@ describe('installedKeys (the packages npm ci would install from a lockfile)', ()
 	});
 
 	it('keeps required peers and optional packages that fit this machine', () => {
-		expect([...keys].sort()).toEqual(
-			['node_modules/app', 'node_modules/app/node_modules/lib', 'node_modules/native-here', 'node_modules/peer', 'node_modules/shared'],
-		);
+		expect([...keys].sort()).toEqual([
+			'node_modules/app',
+			'node_modules/app/node_modules/lib',
+			'node_modules/native-here',
+			'node_modules/peer',
+			'node_modules/shared',
+		]);
 	});
 
 	it('fails, as npm ci does, when a required dependency is not in the lockfile', () => {
@@ -67,11 +90,23 @@ describe('installedKeys (the packages npm ci would install from a lockfile)', ()
 // are identical, the counts pin them here.
 const NPM_CI_PLACED = { 'n8n-1.123.81': 1852, 'n8n-2.41.1': 2232 };
 
-describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installedKeys on the committed n8n lockfiles', () => {
-	it.each(Object.entries(NPM_CI_PLACED))('%s: as many packages as npm ci placed, none of another platform', (name, count) => {
-		const lock = JSON.parse(readFileSync(join(__dirname, '..', 'e2e', 'locks', `${name}.package-lock.json`), 'utf8'));
-		const keys = installedKeys(lock.packages, 'glibc');
-		expect(keys.size).toBe(count);
-		expect([...keys].filter((k) => /-(darwin|win32|android|freebsd)-|linux-(arm|arm64|musl)|-musl\b/.test(k))).toEqual([]);
-	});
-});
+describe.runIf(process.platform === 'linux' && process.arch === 'x64')(
+	'installedKeys on the committed n8n lockfiles',
+	() => {
+		it.each(Object.entries(NPM_CI_PLACED))(
+			'%s: as many packages as npm ci placed, none of another platform',
+			(name, count) => {
+				const lock = JSON.parse(
+					readFileSync(join(__dirname, '..', 'e2e', 'locks', `${name}.package-lock.json`), 'utf8'),
+				);
+				const keys = installedKeys(lock.packages, 'glibc');
+				expect(keys.size).toBe(count);
+				expect(
+					[...keys].filter((k) =>
+						/-(darwin|win32|android|freebsd)-|linux-(arm|arm64|musl)|-musl\b/.test(k),
+					),
+				).toEqual([]);
+			},
+		);
+	},
+);

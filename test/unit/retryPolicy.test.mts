@@ -21,8 +21,10 @@ describe('retry policy', () => {
 
 	it('retries status checks and downloads on rate limits, server errors and any network error', () => {
 		for (const endpoint of ['poll', 'download'] as const) {
-			for (const status of [408, 429, 500, 502, 503, 504]) expect(isRetryableStatus(endpoint, status)).toBe(true);
-			for (const status of [400, 401, 403, 404]) expect(isRetryableStatus(endpoint, status)).toBe(false);
+			for (const status of [408, 429, 500, 502, 503, 504])
+				expect(isRetryableStatus(endpoint, status)).toBe(true);
+			for (const status of [400, 401, 403, 404])
+				expect(isRetryableStatus(endpoint, status)).toBe(false);
 			expect(isRetryableNetworkError(endpoint, 'ECONNRESET')).toBe(true);
 		}
 	});

@@ -43,25 +43,40 @@ describe('token-bucket rate limit', () => {
 	it("endpoint 'any' (the default) is one bucket for submit and poll; 'submit' or 'poll' limits only that endpoint", () => {
 		const c = clock();
 		const shared = createRateLimiter({ type: 'tokenBucket', ratePerSec: 1, burst: 2 }, c.now);
-		expect([shared.check('submit'), shared.check('poll'), shared.check('poll')].map(Boolean)).toEqual([false, false, true]);
+		expect(
+			[shared.check('submit'), shared.check('poll'), shared.check('poll')].map(Boolean),
+		).toEqual([false, false, true]);
 		expect(shared.check('submit')).not.toBeNull();
-		const submitOnly = createRateLimiter({ type: 'tokenBucket', ratePerSec: 1, burst: 1, endpoint: 'submit' }, c.now);
+		const submitOnly = createRateLimiter(
+			{ type: 'tokenBucket', ratePerSec: 1, burst: 1, endpoint: 'submit' },
+			c.now,
+		);
 		expect(submitOnly.check('submit')).toBeNull();
 		expect(submitOnly.check('submit')).not.toBeNull();
 		for (let i = 0; i < 10; i++) expect(submitOnly.check('poll')).toBeNull();
 	});
 
 	it('retryAfter: false refuses without a figure', () => {
-		const rl = createRateLimiter({ type: 'tokenBucket', ratePerSec: 1, burst: 1, retryAfter: false }, clock().now);
+		const rl = createRateLimiter(
+			{ type: 'tokenBucket', ratePerSec: 1, burst: 1, retryAfter: false },
+			clock().now,
+		);
 		rl.check('poll');
 		expect(rl.check('poll')).toEqual({ retryAfter: null });
 	});
 
 	it('fixed windows keep their behaviour (a counter per endpoint), also written type: fixedWindow', () => {
 		const c = clock();
-		for (const cfg of [{ max: 2, windowMs: 1500 }, { type: 'fixedWindow' as const, max: 2, windowMs: 1500 }]) {
+		for (const cfg of [
+			{ max: 2, windowMs: 1500 },
+			{ type: 'fixedWindow' as const, max: 2, windowMs: 1500 },
+		]) {
 			const rl = createRateLimiter(cfg, c.now);
-			expect([rl.check('poll'), rl.check('poll'), rl.check('poll')]).toEqual([null, null, { retryAfter: 2 }]);
+			expect([rl.check('poll'), rl.check('poll'), rl.check('poll')]).toEqual([
+				null,
+				null,
+				{ retryAfter: 2 },
+			]);
 			expect(rl.check('submit')).toBeNull(); // its own window
 			c.advance(1500);
 			expect(rl.check('poll')).toBeNull();
@@ -70,11 +85,21 @@ describe('token-bucket rate limit', () => {
 
 	it('rejects invalid limits with a message naming the problem', () => {
 		expect(checkRateLimit(null)).toBeNull();
-		expect(checkRateLimit({ type: 'tokenBucket', ratePerSec: 2.5, burst: 1, endpoint: 'poll', retryAfter: false })).toBeNull();
+		expect(
+			checkRateLimit({
+				type: 'tokenBucket',
+				ratePerSec: 2.5,
+				burst: 1,
+				endpoint: 'poll',
+				retryAfter: false,
+			}),
+		).toBeNull();
 		expect(checkRateLimit({ type: 'tokenBucket', ratePerSec: 0, burst: 1 })).toMatch(/ratePerSec/);
 		expect(checkRateLimit({ type: 'tokenBucket', ratePerSec: 1, burst: 0 })).toMatch(/burst/);
 		expect(checkRateLimit({ type: 'tokenBucket', ratePerSec: 1, burst: 1.5 })).toMatch(/burst/);
-		expect(checkRateLimit({ type: 'tokenBucket', ratePerSec: 1, burst: 1, max: 3 })).toMatch(/unknown key "max"/);
+		expect(checkRateLimit({ type: 'tokenBucket', ratePerSec: 1, burst: 1, max: 3 })).toMatch(
+			/unknown key "max"/,
+		);
 		expect(checkRateLimit({ type: 'leaky', max: 1, windowMs: 1 })).toMatch(/type/);
 		expect(checkRateLimit({ max: 1, windowMs: 1, endpoint: 'results' })).toMatch(/endpoint/);
 		expect(checkRateLimit({ max: 1, windowMs: 1, retryAfter: 'no' })).toMatch(/retryAfter/);
@@ -90,7 +115,10 @@ describe('fault queue: outages and result faults', () => {
 
 	it('an outage answers every matching request from its first one for ms, then is consumed', () => {
 		const q = new FaultQueue();
-		q.enqueue([{ endpoint: 'poll', type: 'outage', ms: 1000 }, { endpoint: 'poll', type: 'status', status: 500 }]);
+		q.enqueue([
+			{ endpoint: 'poll', type: 'outage', ms: 1000 },
+			{ endpoint: 'poll', type: 'status', status: 500 },
+		]);
 		vi.setSystemTime(1_005_000); // enqueued long ago: the outage starts with its first request, not at enqueue
 		expect(q.take('submit')).toBeNull();
 		expect(q.take('poll')).toMatchObject({ type: 'outage', status: 503 });
@@ -103,7 +131,10 @@ describe('fault queue: outages and result faults', () => {
 
 	it("'any' still means submit and poll, never the result downloads", () => {
 		const q = new FaultQueue();
-		q.enqueue([{ type: 'status', status: 500 }, { endpoint: 'any', type: 'outage', ms: 10 }]);
+		q.enqueue([
+			{ type: 'status', status: 500 },
+			{ endpoint: 'any', type: 'outage', ms: 10 },
+		]);
 		expect(q.take('results')).toBeNull();
 		expect(q.take('poll')).toMatchObject({ type: 'status' });
 		expect(q.take('results')).toBeNull();
@@ -121,18 +152,31 @@ describe('fault queue: outages and result faults', () => {
 
 	it('rejects faults that cannot be served, naming why', () => {
 		expect(() => normalizeFault({ endpoint: 'poll', type: 'stall' })).toThrow(/results/);
-		expect(() => normalizeFault({ endpoint: 'results', type: 'malformed' })).toThrow(/not available on 'results'/);
-		expect(() => normalizeFault({ endpoint: 'submit', type: 'redirect', status: 200, location: 'http://x/' })).toThrow(/301/);
-		expect(() => normalizeFault({ endpoint: 'submit', type: 'redirect', status: 307 })).toThrow(/location/);
+		expect(() => normalizeFault({ endpoint: 'results', type: 'malformed' })).toThrow(
+			/not available on 'results'/,
+		);
+		expect(() =>
+			normalizeFault({ endpoint: 'submit', type: 'redirect', status: 200, location: 'http://x/' }),
+		).toThrow(/301/);
+		expect(() => normalizeFault({ endpoint: 'submit', type: 'redirect', status: 307 })).toThrow(
+			/location/,
+		);
 		expect(() => normalizeFault({ endpoint: 'poll', type: 'outage' })).toThrow(/ms/);
-		expect(() => normalizeFault({ endpoint: 'poll', type: 'outage', ms: 5, times: 2 })).toThrow(/times/);
-		expect(normalizeFault({ endpoint: 'poll', type: 'outage', ms: 5, status: 502 })).toMatchObject({ status: 502 });
+		expect(() => normalizeFault({ endpoint: 'poll', type: 'outage', ms: 5, times: 2 })).toThrow(
+			/times/,
+		);
+		expect(normalizeFault({ endpoint: 'poll', type: 'outage', ms: 5, status: 502 })).toMatchObject({
+			status: 502,
+		});
 	});
 });
 
 describe('the simulator over HTTP', () => {
 	let sim: Awaited<ReturnType<typeof startSimulator>>;
-	const headers = () => ({ 'Ocp-Apim-Subscription-Key': sim.key, 'Content-Type': 'application/json' });
+	const headers = () => ({
+		'Ocp-Apim-Subscription-Key': sim.key,
+		'Content-Type': 'application/json',
+	});
 	const post = (path: string, body: unknown, key = sim.key) =>
 		fetch(`${sim.url}${path}`, {
 			method: 'POST',
@@ -161,18 +205,30 @@ describe('the simulator over HTTP', () => {
 		expect(Number(answers[2].headers.get('retry-after'))).toBeLessThanOrEqual(10);
 		sim.configure({ rateLimit: null });
 		expect((await poll()).status).toBe(404);
-		sim.configure({ rateLimit: { type: 'tokenBucket', ratePerSec: 0.1, burst: 1, retryAfter: false } });
+		sim.configure({
+			rateLimit: { type: 'tokenBucket', ratePerSec: 0.1, burst: 1, retryAfter: false },
+		});
 		expect((await poll()).status).toBe(404);
 		const limited = await poll();
 		expect(limited.status).toBe(429);
 		expect(limited.headers.get('retry-after')).toBeNull();
 		// requests with a wrong key are refused before the limit and do not count
-		expect((await post('/poll/getGenerationResults', { job_set_id: 'x' }, 'wrong')).status).toBe(401);
-		expect(sim.stats().answeredByEndpoint).toMatchObject({ submit: { 200: 1 }, poll: { 404: 3, 429: 2, 401: 1 } });
+		expect((await post('/poll/getGenerationResults', { job_set_id: 'x' }, 'wrong')).status).toBe(
+			401,
+		);
+		expect(sim.stats().answeredByEndpoint).toMatchObject({
+			submit: { 200: 1 },
+			poll: { 404: 3, 429: 2, 401: 1 },
+		});
 	});
 
 	it('an outage answers 503 with the documented body to every matching request while it lasts', async () => {
-		sim.enqueueFaults({ endpoint: 'submit', type: 'outage', ms: 60_000, headers: { 'Retry-After': '7' } });
+		sim.enqueueFaults({
+			endpoint: 'submit',
+			type: 'outage',
+			ms: 60_000,
+			headers: { 'Retry-After': '7' },
+		});
 		const answers = [await submit(), await submit(), await poll()];
 		expect(answers.map((r) => r.status)).toEqual([503, 503, 404]);
 		expect(answers[1].headers.get('retry-after')).toBe('7');
@@ -183,7 +239,12 @@ describe('the simulator over HTTP', () => {
 
 	it('a redirect on submit or poll answers its status and Location, and creates no job', async () => {
 		sim.enqueueFaults([
-			{ endpoint: 'submit', type: 'redirect', status: 307, location: 'http://127.0.0.1:9/elsewhere' },
+			{
+				endpoint: 'submit',
+				type: 'redirect',
+				status: 307,
+				location: 'http://127.0.0.1:9/elsewhere',
+			},
 			{ endpoint: 'poll', type: 'redirect', status: 302, location: '/x' },
 		]);
 		const s = await submit();
@@ -199,7 +260,9 @@ describe('the simulator over HTTP', () => {
 	});
 
 	it('faults on result downloads: status, redirect, drop, stall (headers and part of the body, then nothing)', async () => {
-		const { imageUrl } = (await (await submit({ prompt: 'img [sim:sync]' })).json()) as { imageUrl: string };
+		const { imageUrl } = (await (await submit({ prompt: 'img [sim:sync]' })).json()) as {
+			imageUrl: string;
+		};
 		const full = Buffer.from(await (await fetch(imageUrl)).arrayBuffer());
 		sim.enqueueFaults([
 			{ endpoint: 'results', type: 'status', status: 429, headers: { 'Retry-After': '3' } },
@@ -213,7 +276,10 @@ describe('the simulator over HTTP', () => {
 		expect([moved.status, moved.headers.get('location')]).toEqual([308, `${imageUrl}?again`]);
 		await expect(fetch(imageUrl)).rejects.toThrow();
 		const stalled = await fetch(imageUrl);
-		expect([stalled.status, Number(stalled.headers.get('content-length'))]).toEqual([200, full.length]);
+		expect([stalled.status, Number(stalled.headers.get('content-length'))]).toEqual([
+			200,
+			full.length,
+		]);
 		const reader = stalled.body!.getReader();
 		const first = await reader.read();
 		expect(Buffer.from(first.value!).equals(full.subarray(0, 1024))).toBe(true);
@@ -268,7 +334,12 @@ describe('startEavesdropper', () => {
 				results: [{ imageUrl: 'http://127.0.0.1:1/x.png' }],
 			});
 			const [r] = spy.requests();
-			expect(r).toMatchObject({ method: 'POST', path: '/getImage', url: '/getImage?x=1', body: '{"prompt":"p"}' });
+			expect(r).toMatchObject({
+				method: 'POST',
+				path: '/getImage',
+				url: '/getImage?x=1',
+				body: '{"prompt":"p"}',
+			});
 			expect(r.headers['ocp-apim-subscription-key']).toBe('k');
 		} finally {
 			await spy.close();

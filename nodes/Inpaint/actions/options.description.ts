@@ -30,7 +30,7 @@ export const optionsProperty: INodeProperties = {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to download the result images into the item\'s binary data, for nodes that upload files (S3, Google Drive, Slack, Telegram, email). Off: only the URLs are output.',
+				"Whether to download the result images into the item's binary data, for nodes that upload files (S3, Google Drive, Slack, Telegram, email). Off: only the URLs are output.",
 		},
 		{
 			displayName: 'Job Timeout (Seconds)',
@@ -68,12 +68,14 @@ export const optionsProperty: INodeProperties = {
 				{
 					name: 'Fail the Item',
 					value: 'error',
-					description: 'Error that names the Job Set ID and the last status (with Continue On Fail: an error item carrying both)',
+					description:
+						'Error that names the Job Set ID and the last status (with Continue On Fail: an error item carrying both)',
 				},
 				{
 					name: 'Return the Job',
 					value: 'returnJob',
-					description: 'Output the unfinished job (status and Job Set ID) as a normal item, for a Wait → Get Results loop',
+					description:
+						'Output the unfinished job (status and Job Set ID) as a normal item, for a Wait → Get Results loop',
 				},
 			],
 			description: 'What happens when a job is still running after the job timeout',
@@ -100,7 +102,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: range('requestTimeout'),
 			default: 60,
-			description: 'Longest wait for one HTTP answer, and for each further piece of a downloaded image, so a hung connection cannot hold the workflow',
+			description:
+				'Longest wait for one HTTP answer, and for each further piece of a downloaded image, so a hung connection cannot hold the workflow',
 		},
 		{
 			displayName: 'Retry Delay (Seconds)',
@@ -108,7 +111,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: range('retryDelay'),
 			default: 1,
-			description: 'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
+			description:
+				'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
 		},
 	],
 };

@@ -29,7 +29,8 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 	// n8n's Retry On Fail re-runs the whole node after an error, and also (with On Error →
 	// Continue) whenever the first output item is an error item: every item would be submitted
 	// and billed again. Refused for Submit in both modes, before anything is sent.
-	const refused = operation === 'submit' && fx.getNode().retryOnFail ? retryOnFailError(fx) : undefined;
+	const refused =
+		operation === 'submit' && fx.getNode().retryOnFail ? retryOnFailError(fx) : undefined;
 	if (refused && !fx.continueOnFail()) throw refused;
 	if (items.length === 0) return [];
 
@@ -39,7 +40,8 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 	const waiter = new Waiter(fx.getNode(), fx.getExecutionCancelSignal());
 
 	const early = new Map<number, NodeApiError | NodeOperationError>();
-	const fail = (itemIndex: number, error: unknown) => early.set(itemIndex, redactError(asNodeError(fx, error, itemIndex), secret));
+	const fail = (itemIndex: number, error: unknown) =>
+		early.set(itemIndex, redactError(asNodeError(fx, error, itemIndex), secret));
 	const checked: Array<{ itemIndex: number; options: RunOptions }> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
@@ -61,7 +63,8 @@ export async function route(fx: IExecuteFunctions): Promise<INodeExecutionData[]
 		}
 	}
 	// Without Continue On Fail, a mistake in any item stops the run before anything is sent.
-	if (!fx.continueOnFail() && early.size > 0) throw early.get(Math.min(...early.keys())) as NodeOperationError;
+	if (!fx.continueOnFail() && early.size > 0)
+		throw early.get(Math.min(...early.keys())) as NodeOperationError;
 	return await runBatch(fx, items.length, planned, early, secret);
 }
 
@@ -75,17 +78,29 @@ function retryOnFailError(fx: IExecuteFunctions): NodeOperationError {
 /** n8n's editor offers "Custom API Call" on every node with a credential; it is not an operation here. */
 function unknownOperationError(fx: IExecuteFunctions, operation: string): NodeOperationError {
 	if (operation === '__CUSTOM_API_CALL__') {
-		return new NodeOperationError(fx.getNode(), 'Custom API Call is not an operation of this node', {
-			description:
-				'Choose Submit or Get Results, or call any other endpoint with an HTTP Request node: Authentication → Predefined Credential Type → Pixazo API.',
-		});
+		return new NodeOperationError(
+			fx.getNode(),
+			'Custom API Call is not an operation of this node',
+			{
+				description:
+					'Choose Submit or Get Results, or call any other endpoint with an HTTP Request node: Authentication → Predefined Credential Type → Pixazo API.',
+			},
+		);
 	}
 	return new NodeOperationError(fx.getNode(), `The operation "${operation}" is not supported`, {
 		description: 'Choose Submit or Get Results.',
 	});
 }
 
-function asNodeError(fx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+function asNodeError(
+	fx: IExecuteFunctions,
+	error: unknown,
+	itemIndex: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	return new NodeOperationError(fx.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
+	return new NodeOperationError(
+		fx.getNode(),
+		error instanceof Error ? error.message : String(error),
+		{ itemIndex },
+	);
 }

@@ -71,7 +71,8 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 5,
-				description: 'How closely to follow the prompt (guidance scale); higher is stricter, e.g. 5 to 8',
+				description:
+					'How closely to follow the prompt (guidance scale); higher is stricter, e.g. 5 to 8',
 			},
 			{
 				displayName: 'Height',
@@ -79,7 +80,8 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 512,
-				description: 'Height of the output image in pixels. Stable Diffusion 1.5 is trained at 512; larger sizes can repeat the subject.',
+				description:
+					'Height of the output image in pixels. Stable Diffusion 1.5 is trained at 512; larger sizes can repeat the subject.',
 			},
 			{
 				displayName: 'Negative Prompt',
@@ -111,7 +113,8 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 512,
-				description: 'Width of the output image in pixels. Stable Diffusion 1.5 is trained at 512; larger sizes can repeat the subject.',
+				description:
+					'Width of the output image in pixels. Stable Diffusion 1.5 is trained at 512; larger sizes can repeat the subject.',
 			},
 		],
 	},
@@ -137,7 +140,10 @@ export function plan(
 			patienceMs: options.timeoutMs,
 			stopped: () => batch.stopped,
 		});
-		if (answer === PAST_DEADLINE) throw new NodeOperationError(fx.getNode(), 'The submit gave up without an answer', { itemIndex });
+		if (answer === PAST_DEADLINE)
+			throw new NodeOperationError(fx.getNode(), 'The submit gave up without an answer', {
+				itemIndex,
+			});
 		const startedAt = Date.now();
 		const first = readAnswer(answer);
 		if (first.jobSetId) {
@@ -147,10 +153,19 @@ export function plan(
 				`Pixazo job accepted: jobSetId=${first.jobSetId} execution=${fx.getExecutionId()} node="${fx.getNode().name}" item=${itemIndex}`,
 			);
 		}
-		const target = { jobSetId: first.jobSetId ?? '', pollUrl: endpoints.pollUrl, itemIndex, options };
+		const target = {
+			jobSetId: first.jobSetId ?? '',
+			pollUrl: endpoints.pollUrl,
+			itemIndex,
+			options,
+		};
 		const finishPlan = { target, wait, startedAt };
 		if (first.state !== 'running' || first.results.some((r) => r.imageUrl)) {
-			return await finishSnapshot(t, { ...first, state: first.state === 'running' ? 'succeeded' : first.state }, finishPlan);
+			return await finishSnapshot(
+				t,
+				{ ...first, state: first.state === 'running' ? 'succeeded' : first.state },
+				finishPlan,
+			);
 		}
 		if (!first.jobSetId) {
 			throw badBodyError(fx.getNode(), 'neither an image URL nor a job_set_id to poll', answer, {

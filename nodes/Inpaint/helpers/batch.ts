@@ -1,4 +1,9 @@
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { RunStopped } from '../transport/request';
@@ -41,7 +46,8 @@ function asNodeError(fx: IExecuteFunctions, error: unknown, itemIndex: number): 
 	const message = error instanceof Error ? error.message : String(error);
 	return new NodeOperationError(fx.getNode(), `Unexpected failure: ${message}`, {
 		itemIndex,
-		description: 'This is a bug in the Inpaint node: please report it with the input that caused it.',
+		description:
+			'This is a bug in the Inpaint node: please report it with the input that caused it.',
 	});
 }
 
@@ -103,12 +109,16 @@ export async function runBatch(
 		const error = failures.get(first) as NodeError;
 		const own = batch.jobs.get(first);
 		if (own && !`${error.message} ${error.description ?? ''}`.includes(own.jobSetId)) {
-			error.description = `${error.description ?? ''} The API had accepted this item's job: ${own.jobSetId} (last status: ${own.status}).`.trim();
+			error.description =
+				`${error.description ?? ''} The API had accepted this item's job: ${own.jobSetId} (last status: ${own.status}).`.trim();
 		}
 		const others = [...batch.jobs.entries()].filter(([i]) => i !== first);
 		if (others.length > 0) {
-			const list = others.map(([i, job]) => `item ${i}: ${job.jobSetId} (${job.status})`).join(', ');
-			error.description = `${error.description ?? ''} Jobs the API accepted for other items, to fetch with Get Results: ${list}.`.trim();
+			const list = others
+				.map(([i, job]) => `item ${i}: ${job.jobSetId} (${job.status})`)
+				.join(', ');
+			error.description =
+				`${error.description ?? ''} Jobs the API accepted for other items, to fetch with Get Results: ${list}.`.trim();
 		}
 		throw error;
 	}
@@ -132,7 +142,10 @@ export async function runBatch(
 			continue;
 		}
 		const result = results.get(itemIndex) as ItemResult;
-		const item: INodeExecutionData = { json: redact(forModel ? withoutRaw(result.json) : result.json, secret), pairedItem };
+		const item: INodeExecutionData = {
+			json: redact(forModel ? withoutRaw(result.json) : result.json, secret),
+			pairedItem,
+		};
 		if (result.binary && Object.keys(result.binary).length > 0) item.binary = result.binary;
 		out.push(item);
 	}

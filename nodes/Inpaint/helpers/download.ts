@@ -1,4 +1,9 @@
-import type { IBinaryKeyData, IExecuteFunctions, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+} from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { ResultImage } from './normalize';
@@ -6,7 +11,12 @@ import type { RunOptions } from './options';
 import { PAST_DEADLINE } from '../transport/pacer';
 import type { Transport } from '../transport/request';
 import { networkCodeOf } from '../transport/responses';
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from '../transport/retryPolicy';
+import {
+	backoffMs,
+	isRetryableNetworkError,
+	isRetryableStatus,
+	parseRetryAfter,
+} from '../transport/retryPolicy';
 
 /** What n8n's prepareBinaryData takes: a Buffer or a readable stream. */
 type BinarySource = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
@@ -47,7 +57,11 @@ function decoded(text: string): string {
 	}
 }
 
-function fileNameFor(url: URL, target: DownloadTarget, index: number): { fileName: string; extension: string } {
+function fileNameFor(
+	url: URL,
+	target: DownloadTarget,
+	index: number,
+): { fileName: string; extension: string } {
 	const last = decoded(url.pathname.split('/').pop() ?? '');
 	const match = /^[\w.-]+\.(png|jpe?g|webp|gif)$/i.exec(last);
 	if (match) return { fileName: last, extension: match[1].toLowerCase() };
@@ -78,7 +92,12 @@ const IDLE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'TIMEOUT'
  * Ends a download whose body stops arriving for `idleMs`, for a request whose timeout would cover
  * only the wait for the headers. Progress is read from the socket, so the stream itself is left to n8n.
  */
-async function watchBody(t: Transport, stream: Stream, idleMs: number, done: () => boolean): Promise<void> {
+async function watchBody(
+	t: Transport,
+	stream: Stream,
+	idleMs: number,
+	done: () => boolean,
+): Promise<void> {
 	const progress = () => stream.socket?.bytesRead;
 	let seen = progress();
 	// No socket to read progress from (axios 1.18 hands n8n its own stream, which has none): this
@@ -105,7 +124,14 @@ interface Failure {
 	pauseMs?: number;
 }
 
-function failureError(t: Transport, url: URL, index: number, attempt: number, failure: Failure, target: DownloadTarget): NodeApiError {
+function failureError(
+	t: Transport,
+	url: URL,
+	index: number,
+	attempt: number,
+	failure: Failure,
+	target: DownloadTarget,
+): NodeApiError {
 	// A bare network code in the message would make n8n swap the message for its own.
 	const what =
 		failure.status !== undefined
@@ -115,7 +141,10 @@ function failureError(t: Transport, url: URL, index: number, attempt: number, fa
 				: 'network error';
 	return new NodeApiError(
 		t.fx.getNode(),
-		{ imageUrl: url.toString(), ...(failure.status ? { httpStatus: failure.status } : { networkCode: failure.code ?? '' }) },
+		{
+			imageUrl: url.toString(),
+			...(failure.status ? { httpStatus: failure.status } : { networkCode: failure.code ?? '' }),
+		},
 		{
 			message: `Could not download result image ${index + 1} (${what})`,
 			description: `The job finished, but its image at ${url.toString()} could not be fetched${attempt > 0 ? ` after ${attempt + 1} tries` : ''}. Result links expire: run Get Results again soon, or turn off Options > Download Images to pass on the URLs only.${failure.code && failure.code !== STALLED ? ` (Network error code: ${failure.code}.)` : ''}`,
@@ -141,7 +170,9 @@ export async function downloadImages(
 	const stopSiblings = () => siblings.abort();
 	t.waiter.signal?.addEventListener('abort', stopSiblings, { once: true });
 	const open = new Set<Stream>();
-	siblings.signal.addEventListener('abort', () => open.forEach((stream) => stream.destroy?.()), { once: true });
+	siblings.signal.addEventListener('abort', () => open.forEach((stream) => stream.destroy?.()), {
+		once: true,
+	});
 	const { options } = target;
 
 	const downloadOne = async (result: ResultImage, index: number): Promise<void> => {
@@ -182,7 +213,10 @@ export async function downloadImages(
 				if (response.statusCode < 200 || response.statusCode >= 300) {
 					stream.resume?.();
 					const asked = parseRetryAfter(response.headers?.['retry-after']);
-					failure = { status: response.statusCode, pauseMs: Math.min(asked ?? 0, options.maxRetryAfterMs) };
+					failure = {
+						status: response.statusCode,
+						pauseMs: Math.min(asked ?? 0, options.maxRetryAfterMs),
+					};
 				} else {
 					open.add(stream);
 					let finished = false;
@@ -205,13 +239,20 @@ export async function downloadImages(
 				const code = networkCodeOf(error) ?? (stream?.destroyed ? STALLED : 'ECONNRESET');
 				// n8n's request timeout is the socket's idle timeout: a body that broke off once that long had
 				// passed since the headers came is one that stopped arriving (n8n reports it as a reset).
-				const idle = bodyFrom !== undefined && Date.now() - bodyFrom >= options.requestTimeoutMs && IDLE_CODES.has(code);
+				const idle =
+					bodyFrom !== undefined &&
+					Date.now() - bodyFrom >= options.requestTimeoutMs &&
+					IDLE_CODES.has(code);
 				failure = { code: idle ? STALLED : code };
 			} finally {
 				if (stream) open.delete(stream);
 				const status = failure?.status;
 				lease.settle(
-					status === 429 ? 'limited' : failure && (status === undefined || status >= 500) ? 'failed' : 'accepted',
+					status === 429
+						? 'limited'
+						: failure && (status === undefined || status >= 500)
+							? 'failed'
+							: 'accepted',
 					failure?.pauseMs,
 				);
 			}
@@ -223,7 +264,8 @@ export async function downloadImages(
 				siblings.abort();
 				throw failureError(t, url, index, attempt, failure, target);
 			}
-			if (failure.status !== 429) await t.waiter.wait(backoffMs(attempt, options.retryDelayMs, 30_000));
+			if (failure.status !== 429)
+				await t.waiter.wait(backoffMs(attempt, options.retryDelayMs, 30_000));
 		}
 	};
 

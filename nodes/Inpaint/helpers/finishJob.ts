@@ -30,7 +30,8 @@ function timeoutError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): No
 
 function checksFailedError(error: NodeApiError, plan: FinishPlan): NodeApiError {
 	const seconds = plan.target.options.timeoutMs / 1000;
-	error.description = `${error.description ?? ''} The status checks were retried for ${seconds} s (Options > Job Timeout). The job may still finish: fetch it later with Get Results and Job Set ID ${plan.target.jobSetId}.`.trim();
+	error.description =
+		`${error.description ?? ''} The status checks were retried for ${seconds} s (Options > Job Timeout). The job may still finish: fetch it later with Get Results and Job Set ID ${plan.target.jobSetId}.`.trim();
 	return error;
 }
 
@@ -39,7 +40,8 @@ function jobFailedError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): 
 	const details: JsonObject = { jobSetId: snapshot.jobSetId ?? '', jobStatus: snapshot.status };
 	if (snapshot.reason) details.reason = snapshot.reason;
 	const job = snapshot.jobSetId ? `Inpainting job ${snapshot.jobSetId}` : 'The inpainting request';
-	const ended = snapshot.status === 'cancelled' || snapshot.status === 'canceled' ? 'was cancelled' : 'failed';
+	const ended =
+		snapshot.status === 'cancelled' || snapshot.status === 'canceled' ? 'was cancelled' : 'failed';
 	return new NodeApiError(t.fx.getNode(), details, {
 		message: `${job} ${ended}${snapshot.reason ? `: ${snapshot.reason}` : ''}`,
 		description:
@@ -53,7 +55,12 @@ function jobFailedError(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): 
  * fails clearly on a failed or empty job, hands the job over on timeout when asked to,
  * and downloads the images when asked to.
  */
-export async function finishJob(t: Transport, batch: Batch, first: JobSnapshot, plan: FinishPlan): Promise<ItemResult> {
+export async function finishJob(
+	t: Transport,
+	batch: Batch,
+	first: JobSnapshot,
+	plan: FinishPlan,
+): Promise<ItemResult> {
 	const { target } = plan;
 	let snapshot = first;
 	batch.record(target.itemIndex, target.jobSetId, snapshot.status);
@@ -72,7 +79,11 @@ export async function finishJob(t: Transport, batch: Batch, first: JobSnapshot, 
 }
 
 /** Turns a known state into the output item: a failed job is an error, a success needs images. */
-export async function finishSnapshot(t: Transport, snapshot: JobSnapshot, plan: FinishPlan): Promise<ItemResult> {
+export async function finishSnapshot(
+	t: Transport,
+	snapshot: JobSnapshot,
+	plan: FinishPlan,
+): Promise<ItemResult> {
 	if (snapshot.state === 'failed') throw jobFailedError(t, snapshot, plan);
 	const result: ItemResult = { json: toOutputJson(snapshot) };
 	if (snapshot.state !== 'succeeded') return result;
@@ -82,7 +93,8 @@ export async function finishSnapshot(t: Transport, snapshot: JobSnapshot, plan: 
 			{ jobSetId: snapshot.jobSetId ?? '', jobStatus: snapshot.status },
 			{
 				message: `The job ${snapshot.jobSetId ? `${snapshot.jobSetId} ` : ''}succeeded but the API returned no image URL`,
-				description: 'The API answered without a result link. Run Get Results again in a moment; if it persists, contact Pixazo support with the job set ID.',
+				description:
+					'The API answered without a result link. Run Get Results again in a moment; if it persists, contact Pixazo support with the job set ID.',
 				itemIndex: plan.target.itemIndex,
 			},
 		);

@@ -20,7 +20,15 @@ export interface JobSnapshot {
 }
 
 const FAILED = new Set(['failed', 'failure', 'error', 'errored', 'cancelled', 'canceled']);
-const SUCCEEDED = new Set(['succeeded', 'success', 'successful', 'completed', 'complete', 'done', 'finished']);
+const SUCCEEDED = new Set([
+	'succeeded',
+	'success',
+	'successful',
+	'completed',
+	'complete',
+	'done',
+	'finished',
+]);
 
 function text(value: unknown): string | null {
 	if (typeof value === 'string' && value.trim() !== '') return value.trim();
@@ -46,21 +54,36 @@ function toResult(entry: unknown): ResultImage | null {
 	for (const [key, value] of Object.entries(o)) {
 		if (!URL_KEYS.includes(key) && key !== 'job_id' && key !== 'jobId') rest[key] = value;
 	}
-	return { ...rest, imageUrl: firstText(o, URL_KEYS), jobId: firstText(o, ['job_id', 'jobId', 'id']) };
+	return {
+		...rest,
+		imageUrl: firstText(o, URL_KEYS),
+		jobId: firstText(o, ['job_id', 'jobId', 'id']),
+	};
 }
 
 function resultsOf(body: IDataObject): ResultImage[] {
 	const list = body.results ?? body.images ?? body.output;
-	const results = Array.isArray(list) ? list.map(toResult).filter((r): r is ResultImage => r !== null) : [];
+	const results = Array.isArray(list)
+		? list.map(toResult).filter((r): r is ResultImage => r !== null)
+		: [];
 	const top = firstText(body, URL_KEYS);
-	if (results.length === 0 && top) results.push({ imageUrl: top, jobId: firstText(body, ['job_id', 'jobId']) });
+	if (results.length === 0 && top)
+		results.push({ imageUrl: top, jobId: firstText(body, ['job_id', 'jobId']) });
 	return results;
 }
 
 function reasonOf(body: IDataObject): string | null {
-	const direct = firstText(body, ['error', 'message', 'reason', 'detail', 'details', 'failure_reason']);
+	const direct = firstText(body, [
+		'error',
+		'message',
+		'reason',
+		'detail',
+		'details',
+		'failure_reason',
+	]);
 	if (direct) return direct;
-	if (body.error && typeof body.error === 'object') return firstText(body.error as IDataObject, ['message', 'reason']);
+	if (body.error && typeof body.error === 'object')
+		return firstText(body.error as IDataObject, ['message', 'reason']);
 	return null;
 }
 
@@ -85,7 +108,8 @@ export function readAnswer(body: IDataObject, knownJobSetId: string | null = nul
 	let state: JobState;
 	if (statusWord) state = classify(statusWord);
 	// `error: null` (or empty) is the absence of an error, not a failure.
-	else if (body.success === false || (hasValue(body.error) && results.length === 0)) state = 'failed';
+	else if (body.success === false || (hasValue(body.error) && results.length === 0))
+		state = 'failed';
 	else if (results.length > 0) state = 'succeeded';
 	else state = 'running';
 	return {

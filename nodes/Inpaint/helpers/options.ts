@@ -45,12 +45,22 @@ export const OPTION_LIMITS = {
 
 type Limited = keyof typeof OPTION_LIMITS;
 
-function outOfRange(fx: IExecuteFunctions, key: Limited, value: unknown, what: string, itemIndex: number): NodeOperationError {
+function outOfRange(
+	fx: IExecuteFunctions,
+	key: Limited,
+	value: unknown,
+	what: string,
+	itemIndex: number,
+): NodeOperationError {
 	const { label, min, max } = OPTION_LIMITS[key];
-	return new NodeOperationError(fx.getNode(), `Option "${label}" must be ${what} from ${min} to ${max}`, {
-		itemIndex,
-		description: `It is set to "${String(value)}". Change it under Options > ${label}, or remove the option to use the default (${OPTION_DEFAULTS[key]}).`,
-	});
+	return new NodeOperationError(
+		fx.getNode(),
+		`Option "${label}" must be ${what} from ${min} to ${max}`,
+		{
+			itemIndex,
+			description: `It is set to "${String(value)}". Change it under Options > ${label}, or remove the option to use the default (${OPTION_DEFAULTS[key]}).`,
+		},
+	);
 }
 
 function seconds(fx: IExecuteFunctions, key: Limited, value: unknown, itemIndex: number): number {
@@ -63,7 +73,12 @@ function seconds(fx: IExecuteFunctions, key: Limited, value: unknown, itemIndex:
 	return Math.round(n * 1000);
 }
 
-function wholeNumber(fx: IExecuteFunctions, key: Limited, value: unknown, itemIndex: number): number {
+function wholeNumber(
+	fx: IExecuteFunctions,
+	key: Limited,
+	value: unknown,
+	itemIndex: number,
+): number {
 	if (value === undefined || value === null || value === '') return OPTION_DEFAULTS[key];
 	const n = Number(value);
 	const { min, max } = OPTION_LIMITS[key];
@@ -75,7 +90,9 @@ function wholeNumber(fx: IExecuteFunctions, key: Limited, value: unknown, itemIn
 
 export function readRunOptions(fx: IExecuteFunctions, itemIndex: number): RunOptions {
 	const o = fx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const binaryPropertyName = String(o.binaryPropertyName ?? OPTION_DEFAULTS.binaryPropertyName).trim();
+	const binaryPropertyName = String(
+		o.binaryPropertyName ?? OPTION_DEFAULTS.binaryPropertyName,
+	).trim();
 	if (o.downloadImages === true && binaryPropertyName === '') {
 		throw new NodeOperationError(fx.getNode(), 'Option "Put Images In Field" is empty', {
 			itemIndex,

@@ -8,12 +8,14 @@ const MASK = '***';
  */
 export function redact<T>(value: T, secret: string): T {
 	if (secret.length < 4) return value;
-	if (typeof value === 'string') return (value.includes(secret) ? value.split(secret).join(MASK) : value) as T;
+	if (typeof value === 'string')
+		return (value.includes(secret) ? value.split(secret).join(MASK) : value) as T;
 	if (Array.isArray(value)) return value.map((v: unknown) => redact(v, secret)) as T;
 	if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
 		if (!JSON.stringify(value).includes(secret)) return value;
 		const out: IDataObject = {};
-		for (const [k, v] of Object.entries(value as IDataObject)) out[redact(k, secret)] = redact(v, secret);
+		for (const [k, v] of Object.entries(value as IDataObject))
+			out[redact(k, secret)] = redact(v, secret);
 		return out as T;
 	}
 	return value;

@@ -14,7 +14,12 @@ export interface SubmitBody extends IDataObject {
 	seed?: number;
 }
 
-function fail(fx: IExecuteFunctions, itemIndex: number, message: string, description: string): never {
+function fail(
+	fx: IExecuteFunctions,
+	itemIndex: number,
+	message: string,
+	description: string,
+): never {
 	throw new NodeOperationError(fx.getNode(), message, { itemIndex, description });
 }
 
@@ -24,10 +29,20 @@ function shown(value: unknown): string {
 }
 
 /** A trimmed http(s) URL, or undefined when left empty. */
-export function readUrl(fx: IExecuteFunctions, itemIndex: number, label: string, value: unknown): string | undefined {
+export function readUrl(
+	fx: IExecuteFunctions,
+	itemIndex: number,
+	label: string,
+	value: unknown,
+): string | undefined {
 	if (value === undefined || value === null) return undefined;
 	if (typeof value !== 'string') {
-		fail(fx, itemIndex, `${label} must be a URL`, `It is ${shown(value)}. Use a public http(s) link to a PNG or JPEG.`);
+		fail(
+			fx,
+			itemIndex,
+			`${label} must be a URL`,
+			`It is ${shown(value)}. Use a public http(s) link to a PNG or JPEG.`,
+		);
 	}
 	const trimmed = value.trim();
 	if (trimmed === '') return undefined;
@@ -69,19 +84,39 @@ const NUMBER_FIELDS: Record<string, { apiName: keyof SubmitBody } & NumberRule> 
 	seed: { apiName: 'seed', label: 'Seed', integer: true, min: 0, inclusive: true },
 };
 
-function readNumber(fx: IExecuteFunctions, itemIndex: number, rule: NumberRule, value: unknown): number | undefined {
+function readNumber(
+	fx: IExecuteFunctions,
+	itemIndex: number,
+	rule: NumberRule,
+	value: unknown,
+): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	const what = rule.integer ? 'a whole number' : 'a number';
 	const bound = rule.inclusive ? `at least ${rule.min}` : `above ${rule.min}`;
 	if (typeof n !== 'number' || !Number.isFinite(n)) {
-		fail(fx, itemIndex, `${rule.label} must be ${what}`, `It is ${shown(value)}. Enter ${what} ${bound}, or remove the field.`);
+		fail(
+			fx,
+			itemIndex,
+			`${rule.label} must be ${what}`,
+			`It is ${shown(value)}. Enter ${what} ${bound}, or remove the field.`,
+		);
 	}
 	if (rule.integer && !Number.isInteger(n)) {
-		fail(fx, itemIndex, `${rule.label} must be a whole number`, `It is ${n}. The API takes whole numbers here: use ${Math.round(n)}, for example.`);
+		fail(
+			fx,
+			itemIndex,
+			`${rule.label} must be a whole number`,
+			`It is ${n}. The API takes whole numbers here: use ${Math.round(n)}, for example.`,
+		);
 	}
 	if (rule.inclusive ? n < rule.min : n <= rule.min) {
-		fail(fx, itemIndex, `${rule.label} must be ${bound}`, `It is ${n}. Enter ${what} ${bound}, or remove the field.`);
+		fail(
+			fx,
+			itemIndex,
+			`${rule.label} must be ${bound}`,
+			`It is ${n}. Enter ${what} ${bound}, or remove the field.`,
+		);
 	}
 	return n;
 }
@@ -98,10 +133,20 @@ export function readSubmitBody(fx: IExecuteFunctions, itemIndex: number): Submit
 		);
 	}
 	const body: SubmitBody = { prompt: prompt.trim() };
-	const imageUrl = readUrl(fx, itemIndex, 'Image URL', fx.getNodeParameter('imageUrl', itemIndex, ''));
+	const imageUrl = readUrl(
+		fx,
+		itemIndex,
+		'Image URL',
+		fx.getNodeParameter('imageUrl', itemIndex, ''),
+	);
 	const maskUrl = readUrl(fx, itemIndex, 'Mask URL', fx.getNodeParameter('maskUrl', itemIndex, ''));
 	if (maskUrl && !imageUrl) {
-		fail(fx, itemIndex, 'A mask needs an image', 'Set Image URL to the picture the mask belongs to, or clear Mask URL.');
+		fail(
+			fx,
+			itemIndex,
+			'A mask needs an image',
+			'Set Image URL to the picture the mask belongs to, or clear Mask URL.',
+		);
 	}
 	if (imageUrl) body.imageUrl = imageUrl;
 	if (maskUrl) body.maskUrl = maskUrl;

@@ -36,7 +36,9 @@ export async function pollOnce(
 		jobSetId: target.jobSetId,
 		policy: target.options,
 		onRetry,
-		...(deadline === undefined ? {} : { deadline: () => deadline + LAST_CHECK_MS, untilDeadline: true }),
+		...(deadline === undefined
+			? {}
+			: { deadline: () => deadline + LAST_CHECK_MS, untilDeadline: true }),
 	});
 	return body === PAST_DEADLINE ? null : readAnswer(body, target.jobSetId);
 }

@@ -37,7 +37,8 @@ export function describeBody(body: unknown): string {
 
 /** A failed status check names its job, so the user can fetch it later. */
 function withJob(description: string, ctx: FailureContext): string {
-	if (ctx.endpoint !== 'poll' || !ctx.jobSetId || description.includes(ctx.jobSetId)) return description;
+	if (ctx.endpoint !== 'poll' || !ctx.jobSetId || description.includes(ctx.jobSetId))
+		return description;
 	return `${description} Job Set ID: ${ctx.jobSetId}.`;
 }
 
@@ -53,7 +54,8 @@ const STATUS_TEXT: Record<number, { message: string; description: string }> = {
 	},
 	401: {
 		message: 'The subscription key was rejected (401)',
-		description: 'Check the Subscription Key in the Pixazo API credential: copy it again from your Pixazo dashboard.',
+		description:
+			'Check the Subscription Key in the Pixazo API credential: copy it again from your Pixazo dashboard.',
 	},
 	403: {
 		message: 'The subscription has no access to this API (403)',
@@ -62,7 +64,8 @@ const STATUS_TEXT: Record<number, { message: string; description: string }> = {
 	},
 	429: {
 		message: 'The Pixazo rate limit was exceeded (429)',
-		description: 'The node slows down by itself when the API answers 429. Try again later, or process fewer items per run.',
+		description:
+			'The node slows down by itself when the API answers 429. Try again later, or process fewer items per run.',
 	},
 };
 
@@ -76,7 +79,8 @@ function statusText(status: number, ctx: FailureContext): { message: string; des
 				}
 			: {
 					message: 'The Pixazo endpoint was not found (404)',
-					description: 'Check the Submit Base URL in the Pixazo API credential; the default is the vendor gateway.',
+					description:
+						'Check the Submit Base URL in the Pixazo API credential; the default is the vendor gateway.',
 				};
 	}
 	if (STATUS_TEXT[status]) return STATUS_TEXT[status];
@@ -91,14 +95,24 @@ function statusText(status: number, ctx: FailureContext): { message: string; des
 	}
 	return {
 		message: `The Pixazo API answered with HTTP ${status}`,
-		description: 'This status is not documented by the API; try again, and check the request fields.',
+		description:
+			'This status is not documented by the API; try again, and check the request fields.',
 	};
 }
 
-export function httpError(node: INode, status: number, body: unknown, ctx: FailureContext): NodeApiError {
+export function httpError(
+	node: INode,
+	status: number,
+	body: unknown,
+	ctx: FailureContext,
+): NodeApiError {
 	const base = statusText(status, ctx);
 	const said = describeBody(body);
-	const kind = looksLikeHtml(body) ? 'an HTML page' : body === '' || body === undefined ? 'an empty body' : '';
+	const kind = looksLikeHtml(body)
+		? 'an HTML page'
+		: body === '' || body === undefined
+			? 'an empty body'
+			: '';
 	const retried = ctx.retries > 0 ? ` Tried ${ctx.retries + 1} times.` : '';
 	const description = [
 		base.description,
@@ -118,7 +132,12 @@ export function httpError(node: INode, status: number, body: unknown, ctx: Failu
 	});
 }
 
-export function badBodyError(node: INode, problem: string, body: unknown, ctx: FailureContext): NodeApiError {
+export function badBodyError(
+	node: INode,
+	problem: string,
+	body: unknown,
+	ctx: FailureContext,
+): NodeApiError {
 	const said = describeBody(body);
 	const details: JsonObject = { endpoint: ctx.endpoint, problem };
 	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
@@ -128,7 +147,10 @@ export function badBodyError(node: INode, problem: string, body: unknown, ctx: F
 			: 'The job may still finish: fetch it later with Get Results.';
 	return new NodeApiError(node, details, {
 		message: `The Pixazo API sent an answer the node cannot use: ${problem}`,
-		description: withJob([advice, said ? `The body began with: ${said.slice(0, 200)}` : ''].filter(Boolean).join(' '), ctx),
+		description: withJob(
+			[advice, said ? `The body began with: ${said.slice(0, 200)}` : ''].filter(Boolean).join(' '),
+			ctx,
+		),
 		itemIndex: ctx.itemIndex,
 	});
 }
@@ -143,7 +165,12 @@ const NETWORK_WORDS: Record<string, string> = {
 	EPIPE: 'the connection broke',
 };
 
-export function networkError(node: INode, code: string, timeoutMs: number, ctx: FailureContext): NodeApiError {
+export function networkError(
+	node: INode,
+	code: string,
+	timeoutMs: number,
+	ctx: FailureContext,
+): NodeApiError {
 	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'TIMEOUT';
 	const message = timedOut
 		? `No answer from ${ctx.host} within ${timeoutMs / 1000} s`
@@ -152,7 +179,8 @@ export function networkError(node: INode, code: string, timeoutMs: number, ctx: 
 	let description = timedOut
 		? 'Raise Options > Request Timeout if the API is slow, or try again later.'
 		: 'Check the base URLs in the Pixazo API credential, and the network or proxy between n8n and the API.';
-	if (ctx.endpoint === 'submit' && !neverSent(code)) description = `${SUBMIT_NOT_RESENT} ${description}`;
+	if (ctx.endpoint === 'submit' && !neverSent(code))
+		description = `${SUBMIT_NOT_RESENT} ${description}`;
 	const details: JsonObject = { networkCode: code, endpoint: ctx.endpoint };
 	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
 	return new NodeApiError(node, details, {
@@ -166,21 +194,38 @@ export function networkError(node: INode, code: string, timeoutMs: number, ctx: 
  * A 3xx from the API: not followed, so the key never reaches a host the credential does not name.
  * A submit may have been taken before the redirect: that is said, and nothing is sent again.
  */
-export function redirectError(node: INode, status: number, targetHost: string | null, ctx: FailureContext): NodeApiError {
+export function redirectError(
+	node: INode,
+	status: number,
+	targetHost: string | null,
+	ctx: FailureContext,
+): NodeApiError {
 	const where = targetHost ? ` to ${targetHost}` : '';
-	const details: JsonObject = { httpStatus: status, endpoint: ctx.endpoint, redirectHost: targetHost ?? '' };
+	const details: JsonObject = {
+		httpStatus: status,
+		endpoint: ctx.endpoint,
+		redirectHost: targetHost ?? '',
+	};
 	if (ctx.jobSetId) details.jobSetId = ctx.jobSetId;
 	const advice = `The node does not follow redirects, so your subscription key goes only to the base URLs in the Pixazo API credential (${ctx.host}). If the API has moved, put its new address in the credential.`;
 	return new NodeApiError(node, details, {
 		message: `The Pixazo API answered ${status} with a redirect${where}, which the node does not follow`,
-		description: withJob(ctx.endpoint === 'submit' ? `${advice} ${SUBMIT_NOT_RESENT}` : advice, ctx),
+		description: withJob(
+			ctx.endpoint === 'submit' ? `${advice} ${SUBMIT_NOT_RESENT}` : advice,
+			ctx,
+		),
 		httpCode: String(status),
 		itemIndex: ctx.itemIndex,
 	});
 }
 
 /** A submit the API refused with 429 until its Job Timeout ran out: no job was created. */
-export function submitGaveUpError(node: INode, ctx: FailureContext, limited: boolean, patienceMs: number): NodeApiError {
+export function submitGaveUpError(
+	node: INode,
+	ctx: FailureContext,
+	limited: boolean,
+	patienceMs: number,
+): NodeApiError {
 	const seconds = Math.round(patienceMs / 1000);
 	const details: JsonObject = { endpoint: ctx.endpoint, httpStatus: limited ? 429 : 0 };
 	return new NodeApiError(node, details, {

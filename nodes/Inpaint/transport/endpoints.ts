@@ -1,14 +1,23 @@
 import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { DEFAULT_POLL_BASE_URL, DEFAULT_SUBMIT_BASE_URL } from '../../../credentials/PixazoApi.credentials';
+import {
+	DEFAULT_POLL_BASE_URL,
+	DEFAULT_SUBMIT_BASE_URL,
+} from '../../../credentials/PixazoApi.credentials';
 
 export interface Endpoints {
 	submitUrl: string;
 	pollUrl: string;
 }
 
-function endpoint(fx: IExecuteFunctions, label: string, value: unknown, fallback: string, path: string): string {
+function endpoint(
+	fx: IExecuteFunctions,
+	label: string,
+	value: unknown,
+	fallback: string,
+	path: string,
+): string {
 	const base = typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
 	let url: URL | undefined;
 	try {
@@ -25,9 +34,24 @@ function endpoint(fx: IExecuteFunctions, label: string, value: unknown, fallback
 }
 
 /** The two full endpoint URLs, from the credential's base URLs (checked once per run). */
-export function readEndpoints(fx: IExecuteFunctions, credentials: ICredentialDataDecryptedObject): Endpoints {
+export function readEndpoints(
+	fx: IExecuteFunctions,
+	credentials: ICredentialDataDecryptedObject,
+): Endpoints {
 	return {
-		submitUrl: endpoint(fx, 'Submit Base URL', credentials.submitBaseUrl, DEFAULT_SUBMIT_BASE_URL, '/getImage'),
-		pollUrl: endpoint(fx, 'Polling Base URL', credentials.pollBaseUrl, DEFAULT_POLL_BASE_URL, '/getGenerationResults'),
+		submitUrl: endpoint(
+			fx,
+			'Submit Base URL',
+			credentials.submitBaseUrl,
+			DEFAULT_SUBMIT_BASE_URL,
+			'/getImage',
+		),
+		pollUrl: endpoint(
+			fx,
+			'Polling Base URL',
+			credentials.pollBaseUrl,
+			DEFAULT_POLL_BASE_URL,
+			'/getGenerationResults',
+		),
 	};
 }

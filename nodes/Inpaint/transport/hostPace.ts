@@ -81,7 +81,8 @@ export class HostPace {
 		// A failing host is probed, one check at a time, instead of being sent every retry at once.
 		const spacing =
 			checks && this.failStreak > 0
-				? Math.max(this.lastFailAt, this.lastCheckAt) + FAIL_SPACING_MS[Math.min(this.failStreak, FAIL_SPACING_MS.length) - 1]
+				? Math.max(this.lastFailAt, this.lastCheckAt) +
+					FAIL_SPACING_MS[Math.min(this.failStreak, FAIL_SPACING_MS.length) - 1]
 				: 0;
 		return Math.max(this.pausedUntil, this.nextAt, spacing);
 	}

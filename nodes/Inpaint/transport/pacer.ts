@@ -133,7 +133,8 @@ export class Pacer {
 			}
 		} catch (error) {
 			for (const queue of this.hosts.values()) {
-				for (const ticket of queue.submit.splice(0).concat(queue.check.splice(0))) ticket.reject(error);
+				for (const ticket of queue.submit.splice(0).concat(queue.check.splice(0)))
+					ticket.reject(error);
 			}
 		} finally {
 			this.pumping = false;
@@ -165,12 +166,17 @@ export class Pacer {
 			let urgent = -1;
 			queue.check.forEach((ticket, index) => {
 				const deadline = ticket.deadline();
-				if (deadline - now < URGENT_MS && (urgent < 0 || deadline < queue.check[urgent].deadline())) urgent = index;
+				if (deadline - now < URGENT_MS && (urgent < 0 || deadline < queue.check[urgent].deadline()))
+					urgent = index;
 			});
 			if (urgent >= 0) return queue.check.splice(urgent, 1)[0];
 		}
 		const lane: Lane | undefined =
-			checkReady && (!submitReady || queue.lastLane === 'submit') ? 'check' : submitReady ? 'submit' : undefined;
+			checkReady && (!submitReady || queue.lastLane === 'submit')
+				? 'check'
+				: submitReady
+					? 'submit'
+					: undefined;
 		return lane ? queue[lane].shift() : undefined;
 	}
 

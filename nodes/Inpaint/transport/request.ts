@@ -8,13 +8,24 @@ import {
 } from 'n8n-workflow';
 
 import type { FailureContext } from './apiErrors';
-import { badBodyError, httpError, networkError, redirectError, submitGaveUpError } from './apiErrors';
+import {
+	badBodyError,
+	httpError,
+	networkError,
+	redirectError,
+	submitGaveUpError,
+} from './apiErrors';
 import type { Verdict } from './hostPace';
 import type { Pacer } from './pacer';
 import { PAST_DEADLINE } from './pacer';
 import type { RequestPolicy } from './policy';
 import { bodyAsText, networkCodeOf, parseJsonBody, redirectTarget } from './responses';
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retryPolicy';
+import {
+	backoffMs,
+	isRetryableNetworkError,
+	isRetryableStatus,
+	parseRetryAfter,
+} from './retryPolicy';
 import type { Waiter } from './waiter';
 
 export const CREDENTIAL_TYPE = 'pixazoApi';
@@ -60,11 +71,20 @@ export class RunStopped extends NodeOperationError {}
  * Returns the JSON object the API answered with, or PAST_DEADLINE for a status check whose
  * deadline came first. Redirects are not followed: the key goes to the credential's URLs only.
  */
-export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject | typeof PAST_DEADLINE> {
+export async function callApi(
+	t: Transport,
+	call: ApiCall,
+): Promise<IDataObject | typeof PAST_DEADLINE> {
 	const node = t.fx.getNode();
 	const host = new URL(call.url).host;
 	const lane = call.endpoint === 'submit' ? 'submit' : 'check';
-	const ctx: FailureContext = { endpoint: call.endpoint, itemIndex: call.itemIndex, jobSetId: call.jobSetId, host, retries: 0 };
+	const ctx: FailureContext = {
+		endpoint: call.endpoint,
+		itemIndex: call.itemIndex,
+		jobSetId: call.jobSetId,
+		host,
+		retries: 0,
+	};
 	const patience = call.patienceMs ?? Infinity;
 	let firstSentAt = Infinity;
 	// A refused submit is tried until its patience has run out since it was first sent, and no
@@ -102,7 +122,11 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject 
 		return true;
 	};
 	const backoff = (attempt: number) =>
-		backoffMs(attempt, call.policy.retryDelayMs, call.untilDeadline ? PERSIST_BACKOFF_MS : MAX_BACKOFF_MS);
+		backoffMs(
+			attempt,
+			call.policy.retryDelayMs,
+			call.untilDeadline ? PERSIST_BACKOFF_MS : MAX_BACKOFF_MS,
+		);
 
 	for (let attempt = 0; ; attempt++) {
 		ctx.retries = attempt;
@@ -148,7 +172,10 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject 
 			const error = networkError(node, code, timeout, ctx);
 			if (!mayRetry || !isRetryableNetworkError(call.endpoint, code)) throw error;
 			call.onRetry?.(error);
-			t.fx.logger.debug(`Pixazo ${call.endpoint}: ${code}, retrying`, { itemIndex: call.itemIndex, attempt });
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: ${code}, retrying`, {
+				itemIndex: call.itemIndex,
+				attempt,
+			});
 			if (!(await pause(backoff(attempt)))) return giveUp();
 			continue;
 		}
@@ -157,7 +184,10 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject 
 		if (status >= 200 && status < 300) {
 			const json = parseJsonBody(body);
 			if (json && typeof json === 'object' && !Array.isArray(json)) return json as IDataObject;
-			const problem = body === undefined || String(body).trim() === '' ? 'an empty body' : 'a body that is not a JSON object';
+			const problem =
+				body === undefined || String(body).trim() === ''
+					? 'an empty body'
+					: 'a body that is not a JSON object';
 			const error = badBodyError(node, problem, body, ctx);
 			if (!(mayRetry && call.endpoint === 'poll')) throw error;
 			call.onRetry?.(error);
@@ -169,12 +199,18 @@ export async function callApi(t: Transport, call: ApiCall): Promise<IDataObject 
 		}
 		// A 429 means the API did not take the request: a submit is tried again until its deadline.
 		if (status === 429 && (mayRetry || call.endpoint === 'submit')) {
-			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP 429, pausing ${pauseMs} ms`, { itemIndex: call.itemIndex, attempt });
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP 429, pausing ${pauseMs} ms`, {
+				itemIndex: call.itemIndex,
+				attempt,
+			});
 			continue;
 		}
 		if (mayRetry && isRetryableStatus(call.endpoint, status)) {
 			call.onRetry?.(httpError(node, status, parseJsonBody(body) ?? body, ctx));
-			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP ${status}, retrying`, { itemIndex: call.itemIndex, attempt });
+			t.fx.logger.debug(`Pixazo ${call.endpoint}: HTTP ${status}, retrying`, {
+				itemIndex: call.itemIndex,
+				attempt,
+			});
 			if (!(await pause(backoff(attempt)))) return giveUp();
 			continue;
 		}

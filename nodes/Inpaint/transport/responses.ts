@@ -8,10 +8,16 @@ export function networkCodeOf(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
 		const { code, httpCode, message, messages } = current as Record<string, unknown>;
-		const found = [code, httpCode].find((c): c is string => typeof c === 'string' && NETWORK_CODE.test(c));
+		const found = [code, httpCode].find(
+			(c): c is string => typeof c === 'string' && NETWORK_CODE.test(c),
+		);
 		if (found) {
-			const texts = [message, ...(Array.isArray(messages) ? messages : [])].filter((m) => typeof m === 'string');
-			return found === 'ECONNABORTED' && texts.some((m) => /timeout/i.test(m as string)) ? 'TIMEOUT' : found;
+			const texts = [message, ...(Array.isArray(messages) ? messages : [])].filter(
+				(m) => typeof m === 'string',
+			);
+			return found === 'ECONNABORTED' && texts.some((m) => /timeout/i.test(m as string))
+				? 'TIMEOUT'
+				: found;
 		}
 		current = (current as { cause?: unknown }).cause;
 	}

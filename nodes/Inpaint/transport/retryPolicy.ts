@@ -25,7 +25,12 @@ export function isRetryableNetworkError(endpoint: Endpoint, code: string): boole
 }
 
 /** Exponential backoff with jitter: base, 2×base, 4×base…, each between half and all of it. */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, random = Math.random): number {
+export function backoffMs(
+	attempt: number,
+	baseMs: number,
+	capMs: number,
+	random = Math.random,
+): number {
 	const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
 	return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

@@ -10,13 +10,24 @@ import { simulatorCredential } from '../../harness/inpaint-workflow.mjs';
 export async function setUp(cluster, sim) {
 	const { rest } = cluster;
 	// n8n 1.x answers readiness a moment before its REST routes exist.
-	await waitFor('the REST API', async () => (await rest('GET', '/rest/settings')).status === 200, { timeoutMs: 60_000, everyMs: 250 });
+	await waitFor('the REST API', async () => (await rest('GET', '/rest/settings')).status === 200, {
+		timeoutMs: 60_000,
+		everyMs: 250,
+	});
 	await setupOwner(rest);
 	const scopes = (await rest('GET', '/rest/api-keys/scopes')).json?.data ?? [];
-	const key = await rest('POST', '/rest/api-keys', { label: 'pixazo-queue-e2e', scopes, expiresAt: null });
+	const key = await rest('POST', '/rest/api-keys', {
+		label: 'pixazo-queue-e2e',
+		scopes,
+		expiresAt: null,
+	});
 	const apiKey = key.json?.data?.rawApiKey;
 	check(apiKey, 'creating an API key failed', key.text);
-	const credential = await rest('POST', '/rest/credentials', { name: 'Pixazo API', type: 'pixazoApi', data: simulatorCredential(sim) });
+	const credential = await rest('POST', '/rest/credentials', {
+		name: 'Pixazo API',
+		type: 'pixazoApi',
+		data: simulatorCredential(sim),
+	});
 	check(credential.json?.data?.id, 'creating the credential failed', credential.text);
 	cluster.apiKey = apiKey;
 	cluster.credential = { id: credential.json.data.id, name: 'Pixazo API' };
@@ -29,7 +40,8 @@ export async function deploy(cluster, workflow, path) {
 	const { id, versionId } = await createWorkflow(rest, workflow);
 	let activated = await rest('POST', `/rest/workflows/${id}/activate`, { versionId });
 	// n8n 1.x has no activate route: it activates by updating the workflow.
-	if (activated.status === 404) activated = await rest('PATCH', `/rest/workflows/${id}`, { active: true, versionId });
+	if (activated.status === 404)
+		activated = await rest('PATCH', `/rest/workflows/${id}`, { active: true, versionId });
 	check(activated.status === 200, `activating "${workflow.name}" failed`, activated.text);
 	// Right after activation the webhook may answer "not registered": a GET on the POST-only
 	// path answers "use POST" (405 / a message naming POST) once it is.
@@ -44,7 +56,11 @@ export async function deploy(cluster, workflow, path) {
 
 /** POSTs `body` to the webhook; returns { status, json, text }. */
 export async function callWebhook(cluster, path, body) {
-	const response = await fetch(`${cluster.base}/webhook/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	const response = await fetch(`${cluster.base}/webhook/${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+	});
 	const text = await response.text();
 	let json;
 	try {
@@ -57,7 +73,9 @@ export async function callWebhook(cluster, path, body) {
 
 /** The public API (`X-N8N-API-KEY`). */
 export async function publicApi(cluster, path) {
-	const response = await fetch(`${cluster.base}/api/v1${path}`, { headers: { 'x-n8n-api-key': cluster.apiKey, accept: 'application/json' } });
+	const response = await fetch(`${cluster.base}/api/v1${path}`, {
+		headers: { 'x-n8n-api-key': cluster.apiKey, accept: 'application/json' },
+	});
 	const text = await response.text();
 	check(response.ok, `GET /api/v1${path} answered ${response.status}`, text);
 	return JSON.parse(text);
@@ -71,7 +89,11 @@ export async function executions(cluster, workflowId, { status, includeData = fa
 	const all = [];
 	let cursor;
 	do {
-		const query = new URLSearchParams({ workflowId, limit: '250', includeData: String(includeData) });
+		const query = new URLSearchParams({
+			workflowId,
+			limit: '250',
+			includeData: String(includeData),
+		});
 		if (status) query.set('status', status);
 		if (cursor) query.set('cursor', cursor);
 		const page = await publicApi(cluster, `/executions?${query}`);
@@ -94,7 +116,9 @@ export async function waitFor(what, predicate, { timeoutMs = 60_000, everyMs = 5
 
 /** Executions of `workflowId` that are running or queued now (the public API lists them only on request). */
 export async function unfinished(cluster, workflowId) {
-	const lists = await Promise.all(['running', 'new'].map((status) => executions(cluster, workflowId, { status }).catch(() => [])));
+	const lists = await Promise.all(
+		['running', 'new'].map((status) => executions(cluster, workflowId, { status }).catch(() => [])),
+	);
 	return lists.flat();
 }
 

@@ -40,7 +40,8 @@ function queueEnv({ redis, postgres, extra }) {
 }
 
 /** Worker log lines: `Worker started execution <id> (job <n>)` (n8n 1.123 and 2.41). */
-export const startedExecutions = (output) => [...output.matchAll(/Worker started execution (\d+)/g)].map((m) => m[1]);
+export const startedExecutions = (output) =>
+	[...output.matchAll(/Worker started execution (\d+)/g)].map((m) => m[1]);
 
 export class Cluster {
 	/**
@@ -71,7 +72,11 @@ export class Cluster {
 	}
 
 	async processEnv(userFolder, extra) {
-		return n8nEnv(this.n8n, userFolder, this.filesDir, { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extra });
+		return n8nEnv(this.n8n, userFolder, this.filesDir, {
+			...this.env,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			...extra,
+		});
 	}
 
 	/** Starts `n8n <args>`; `child.timed` keeps its output with the run's clock (n8n's text logs carry no time). */
@@ -80,7 +85,8 @@ export class Cluster {
 		const child = start('node', [this.n8n.bin, ...args], {
 			env,
 			cwd,
-			onOutput: (chunk) => timed.push(chunk.replace(/^(?=.)/gm, `[${new Date().toISOString().slice(11, 23)}] `)),
+			onOutput: (chunk) =>
+				timed.push(chunk.replace(/^(?=.)/gm, `[${new Date().toISOString().slice(11, 23)}] `)),
 		});
 		child.timed = timed;
 		return child;
@@ -112,7 +118,8 @@ export class Cluster {
 	async startWorker(w, { freshEventLog = false } = {}) {
 		if (freshEventLog) {
 			const dir = join(w.userFolder, '.n8n');
-			for (const f of readdirSync(dir).filter((n) => n.startsWith('n8nEventLog'))) rmSync(join(dir, f), { force: true });
+			for (const f of readdirSync(dir).filter((n) => n.startsWith('n8nEventLog')))
+				rmSync(join(dir, f), { force: true });
 		}
 		if (w.child) w.logs.push(w.child.output);
 		if (w.child) (w.timed ??= []).push(...w.child.timed);
@@ -139,7 +146,9 @@ export class Cluster {
 	/** Execution id → names of the workers (one entry per start) that ran it. */
 	whoRan() {
 		const ran = new Map();
-		for (const w of this.workers) for (const id of startedExecutions(this.log(w))) ran.set(id, [...(ran.get(id) ?? []), w.name]);
+		for (const w of this.workers)
+			for (const id of startedExecutions(this.log(w)))
+				ran.set(id, [...(ran.get(id) ?? []), w.name]);
 		return ran;
 	}
 
@@ -153,7 +162,9 @@ export class Cluster {
 	/** SIGTERM to the worker process alone (what `docker stop` does); resolves with { code, signal, ms }. */
 	async terminate(w, timeoutMs = 120_000) {
 		const t0 = Date.now();
-		const exited = new Promise((resolve) => w.child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 })));
+		const exited = new Promise((resolve) =>
+			w.child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 })),
+		);
 		process.kill(w.child.pid, 'SIGTERM');
 		let forced = false;
 		const timer = setTimeout(() => {
@@ -182,18 +193,25 @@ export class Cluster {
 		rmSync(dir, { recursive: true, force: true });
 		mkdirSync(dir, { recursive: true });
 		writeFileSync(join(dir, 'main.log'), this.main?.timed.join('') ?? '');
-		for (const w of this.workers) writeFileSync(join(dir, `${w.name}.log`), [...(w.timed ?? []), ...(w.child?.timed ?? [])].join(''));
+		for (const w of this.workers)
+			writeFileSync(
+				join(dir, `${w.name}.log`),
+				[...(w.timed ?? []), ...(w.child?.timed ?? [])].join(''),
+			);
 		return dir;
 	}
 
 	/** Resident memory (MB) of each process group now, from /proc: { main, 'worker-1', … }. */
 	rss() {
 		const out = {};
-		for (const [name, child] of [['main', this.main], ...this.workers.map((w) => [w.name, w.child])]) out[name] = groupRssMb(child?.pid);
+		for (const [name, child] of [
+			['main', this.main],
+			...this.workers.map((w) => [w.name, w.child]),
+		])
+			out[name] = groupRssMb(child?.pid);
 		return out;
 	}
 }
-
 
 /** Sum of VmRSS of every process in process group `pgid` (the process and e.g. its task runner). */
 export function groupRssMb(pgid) {

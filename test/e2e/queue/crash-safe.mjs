@@ -14,31 +14,64 @@ export async function crashSafeStart(cluster, sim, { count, jobMs }) {
 	const marker = `crash-safe-${Date.now()}`;
 	const calledAt = Date.now();
 	for (let i = 0; i < count; i++) {
-		const answer = await callWebhook(cluster, path, { prompt: `Remove the watermark #${marker}-${i} [sim:ms=${jobMs}]` });
+		const answer = await callWebhook(cluster, path, {
+			prompt: `Remove the watermark #${marker}-${i} [sim:ms=${jobMs}]`,
+		});
 		check(answer.status === 200, `webhook call answered ${answer.status}`, answer.text);
 	}
-	const parked = await waitFor(`${count} executions parked as waiting`, async () => {
-		const list = await executions(cluster, workflowId, { status: 'waiting' });
-		return list.length === count ? list : null;
-	}, { timeoutMs: 60_000 });
-	return { workflowId, marker, count, calledAt, parkedAt: Date.now(), ids: parked.map((e) => String(e.id)) };
+	const parked = await waitFor(
+		`${count} executions parked as waiting`,
+		async () => {
+			const list = await executions(cluster, workflowId, { status: 'waiting' });
+			return list.length === count ? list : null;
+		},
+		{ timeoutMs: 60_000 },
+	);
+	return {
+		workflowId,
+		marker,
+		count,
+		calledAt,
+		parkedAt: Date.now(),
+		ids: parked.map((e) => String(e.id)),
+	};
 }
 
 /** After the kills: every parked execution resumes on a live worker and ends with its image, one submit each. */
 export async function crashSafeFinish(cluster, sim, run, { killedAt, report }) {
-	check(killedAt.length >= 2 && killedAt.every((t) => t > run.parkedAt), 'both workers must have been killed during the Wait');
-	const list = await waitFor('the parked executions to finish', async () => {
-		const done = await executions(cluster, run.workflowId, { includeData: true });
-		return done.length === run.count && done.every((e) => e.status !== 'waiting' && e.status !== 'running') ? done : null;
-	}, { timeoutMs: 150_000, everyMs: 1000 });
+	check(
+		killedAt.length >= 2 && killedAt.every((t) => t > run.parkedAt),
+		'both workers must have been killed during the Wait',
+	);
+	const list = await waitFor(
+		'the parked executions to finish',
+		async () => {
+			const done = await executions(cluster, run.workflowId, { includeData: true });
+			return done.length === run.count &&
+				done.every((e) => e.status !== 'waiting' && e.status !== 'running')
+				? done
+				: null;
+		},
+		{ timeoutMs: 150_000, everyMs: 1000 },
+	);
 	const jobs = await jobsOf(sim, run.marker);
-	check(jobs.length === run.count, `the simulator saw ${jobs.length} submits for ${run.count} items`);
+	check(
+		jobs.length === run.count,
+		`the simulator saw ${jobs.length} submits for ${run.count} items`,
+	);
 	for (const e of list) {
 		check(e.status === 'success', `crash-safe execution ${e.id} ended "${e.status}"`);
 		const results = outputOf(e, 'Get results');
 		const last = results.at(-1)?.json;
-		check(last?.status === 'succeeded' && last.imageUrl?.startsWith(`${sim.url}/results/`), `crash-safe execution ${e.id} ended without its image`, last);
-		check(jobs.some((j) => j.jobSetId === last.jobSetId), `execution ${e.id} read a job the simulator does not know`);
+		check(
+			last?.status === 'succeeded' && last.imageUrl?.startsWith(`${sim.url}/results/`),
+			`crash-safe execution ${e.id} ended without its image`,
+			last,
+		);
+		check(
+			jobs.some((j) => j.jobSetId === last.jobSetId),
+			`execution ${e.id} read a job the simulator does not know`,
+		);
 	}
 	const resumedBy = cluster.whoRan();
 	const by = run.ids.map((id) => (resumedBy.get(id) ?? []).join('→'));

@@ -12,30 +12,57 @@ export async function v1KillScenario(cluster, sim, { jobMs, maxStalledCount, rep
 	await waitFor(`${count} executions started on the workers`, async () => {
 		const ran = cluster.whoRan();
 		const running = await executions(cluster, run.workflowId, { status: 'running' });
-		return running.length === count && running.every((e) => ran.has(String(e.id))) && (await jobsOf(sim, run.marker)).length === count;
+		return (
+			running.length === count &&
+			running.every((e) => ran.has(String(e.id))) &&
+			(await jobsOf(sim, run.marker)).length === count
+		);
 	});
 	const [victim, survivor] = cluster.workers;
 	const before = cluster.whoRan();
 	const onVictim = [...before].filter(([, by]) => by.includes(victim.name)).map(([id]) => id);
 	const killedAt = Date.now();
 	await cluster.kill(victim);
-	say(`  SIGKILL ${victim.name} (pid ${victim.child.pid}) at ${new Date(killedAt).toISOString().slice(11, 23)} holding executions ${onVictim.join(', ')}; it stays dead`);
-	const settled = await waitFor('no running execution left', async () => ((await unfinished(cluster, run.workflowId)).length === 0 ? Date.now() : null), {
-		timeoutMs: 120_000,
-		everyMs: 1000,
-	});
+	say(
+		`  SIGKILL ${victim.name} (pid ${victim.child.pid}) at ${new Date(killedAt).toISOString().slice(11, 23)} holding executions ${onVictim.join(', ')}; it stays dead`,
+	);
+	const settled = await waitFor(
+		'no running execution left',
+		async () => ((await unfinished(cluster, run.workflowId)).length === 0 ? Date.now() : null),
+		{
+			timeoutMs: 120_000,
+			everyMs: 1000,
+		},
+	);
 	const list = await executions(cluster, run.workflowId);
 	const after = cluster.whoRan();
 	const rerun = onVictim.filter((id) => (after.get(id) ?? []).includes(survivor.name));
 	const jobs = await jobsOf(sim, run.marker);
 	const statuses = {};
-	for (const e of list) statuses[`${onVictim.includes(String(e.id)) ? 'killed' : 'survivor'}:${e.status}`] = (statuses[`${onVictim.includes(String(e.id)) ? 'killed' : 'survivor'}:${e.status}`] ?? 0) + 1;
-	const figures = { maxStalledCount, killed: onVictim.length, rerun: rerun.length, jobs: jobs.length, count, statuses, settledS: +((settled - killedAt) / 1000).toFixed(1) };
+	for (const e of list)
+		statuses[`${onVictim.includes(String(e.id)) ? 'killed' : 'survivor'}:${e.status}`] =
+			(statuses[`${onVictim.includes(String(e.id)) ? 'killed' : 'survivor'}:${e.status}`] ?? 0) + 1;
+	const figures = {
+		maxStalledCount,
+		killed: onVictim.length,
+		rerun: rerun.length,
+		jobs: jobs.length,
+		count,
+		statuses,
+		settledS: +((settled - killedAt) / 1000).toFixed(1),
+	};
 	say(`  n8n 1.x, QUEUE_WORKER_MAX_STALLED_COUNT=${maxStalledCount}: ${JSON.stringify(figures)}`);
 	if (maxStalledCount === 0) {
 		check(list.length === count, `${list.length} of ${count} executions finished`);
-		check(rerun.length === 0, `${rerun.length} killed executions ran again on ${survivor.name}`, rerun);
-		check(jobs.length === count, `${jobs.length} jobs for ${count} executions: an item was submitted twice`);
+		check(
+			rerun.length === 0,
+			`${rerun.length} killed executions ran again on ${survivor.name}`,
+			rerun,
+		);
+		check(
+			jobs.length === count,
+			`${jobs.length} jobs for ${count} executions: an item was submitted twice`,
+		);
 	}
 	report(
 		`n8n 1.x SIGKILL ${victim.name} (left dead) holding ${onVictim.length} running executions, QUEUE_WORKER_MAX_STALLED_COUNT=${maxStalledCount}: none left running ${figures.settledS} s after the kill, ${JSON.stringify(statuses)}, ${rerun.length} re-run on ${survivor.name}, ${jobs.length} jobs for ${count} executions`,

@@ -4,7 +4,8 @@ import { NODE_TYPE } from '../lib.mjs';
 import { example } from '../workflows.mjs';
 
 let counter = 0;
-const uuid = (n) => `9e0c${String(n).padStart(4, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const uuid = (n) =>
+	`9e0c${String(n).padStart(4, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /**
  * Webhook `path` (POST, answered on receipt) → Inpaint Submit with the built-in wait. The prompt
@@ -52,7 +53,8 @@ export function webhookInpaint(name, path, sim, credential, options = {}) {
 export function crashSafe(path, credential) {
 	const workflow = example('queue-mode-crash-safe');
 	workflow.nodes.find((n) => n.name === 'Webhook').parameters.path = path;
-	for (const node of workflow.nodes.filter((n) => n.type === NODE_TYPE)) node.credentials = { pixazoApi: credential };
+	for (const node of workflow.nodes.filter((n) => n.type === NODE_TYPE))
+		node.credentials = { pixazoApi: credential };
 	return { ...workflow, id: undefined, active: false };
 }
 
@@ -73,7 +75,12 @@ export function recoverJob(path, credential) {
 				webhookId: uuid(n * 10 + 2),
 			},
 			{
-				parameters: { operation: 'getResults', jobSetId: '={{ $json.body.jobSetId }}', waitForCompletion: true, options: { pollInterval: 0.25 } },
+				parameters: {
+					operation: 'getResults',
+					jobSetId: '={{ $json.body.jobSetId }}',
+					waitForCompletion: true,
+					options: { pollInterval: 0.25 },
+				},
 				id: uuid(n * 10 + 3),
 				name: 'Get results',
 				type: NODE_TYPE,
