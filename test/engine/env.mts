@@ -109,6 +109,26 @@ export function submitParams(
 /** Fast polling, for tests. */
 export const fast = { pollInterval: 0.1, retryDelay: 0.1 };
 
+/** `count` input items, each with its own prompt (identical bodies would count as duplicate submits). */
+export function promptItems(
+	count: number,
+	extra: (n: number) => Record<string, unknown> = () => ({}),
+) {
+	return Array.from({ length: count }, (_, n) => ({
+		json: { prompt: `Change to lion number ${n}`, ...extra(n) },
+	}));
+}
+
+/** Submit parameters that take each item's own prompt, with fast polling unless `options` says otherwise. */
+export function perItemParams(env: Env, options: Record<string, unknown> = {}) {
+	return submitParams(env, { prompt: '={{ $json.prompt }}', options: { ...fast, ...options } });
+}
+
+/** The requests to the two API endpoints (not result downloads), oldest first. */
+export function apiRequests(env: Env) {
+	return env.sim.requests().filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll');
+}
+
 /** The requests the simulator received for one endpoint, oldest first. */
 export function requestsTo(env: Env, endpoint: 'submit' | 'poll' | 'results') {
 	return env.sim.requests().filter((r: any) => r.endpoint === endpoint);

@@ -6,7 +6,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { promptItems as items, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
 
 /** Each number option's label and range, as the editor shows them (written out: a change shows here). */
 const RANGES = [
@@ -61,12 +61,6 @@ const CASES = RANGES.flatMap((r) => {
 function expectNothingSent(env: Env) {
 	expect(env.sim.requests()).toEqual([]);
 	expect(env.sim.stats().jobsCreated).toBe(0);
-}
-
-function items(count: number, extra: (n: number) => Record<string, unknown> = () => ({})) {
-	return Array.from({ length: count }, (_, n) => ({
-		json: { prompt: `Change to lion number ${n}`, ...extra(n) },
-	}));
 }
 
 function itemOf(prompt: unknown): number {

@@ -3,30 +3,19 @@
 // every request to that host. Proved from the simulator's request log, never from wall-clock limits.
 import { describe, expect, it } from 'vitest';
 
-import type { Env, InpaintRun } from './env.mts';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import type { InpaintRun } from './env.mts';
+import {
+	apiRequests,
+	perItemParams as perItem,
+	promptItems as items,
+	requestsTo,
+	runInpaint,
+	useEnv,
+} from './env.mts';
 
 const TOLERANCE_MS = 5;
 /** Requests the node had already sent when it learned of a 429 arrive within this time after it. */
 const IN_FLIGHT_MS = 50;
-
-function items(count: number) {
-	return Array.from({ length: count }, (_, n) => ({
-		json: { prompt: `Change to lion number ${n}` },
-	}));
-}
-
-/** Submit parameters with one prompt per item (identical bodies would count as duplicate submits). */
-function perItem(env: Env, options: Record<string, unknown>) {
-	return submitParams(env, {
-		prompt: '={{ $json.prompt }}',
-		options: { pollInterval: 0.1, retryDelay: 0.1, ...options },
-	});
-}
-
-function apiRequests(env: Env) {
-	return env.sim.requests().filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll');
-}
 
 /** When the node learned of the 429 (its own debug line, logged as it pauses the host). */
 function learnedAt(run: InpaintRun['run'], endpoint: 'submit' | 'poll'): number {

@@ -5,25 +5,18 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import {
+	apiRequests,
+	perItemParams,
+	promptItems as items,
+	requestsTo,
+	runInpaint,
+	useEnv,
+} from './env.mts';
 
-function items(count: number) {
-	return Array.from({ length: count }, (_, n) => ({
-		json: { prompt: `Change to lion number ${n}` },
-	}));
-}
-
-/** Submit parameters with one prompt per item (identical bodies would count as duplicate submits). */
-function perItem(env: Env, options: Record<string, unknown> = {}) {
-	return submitParams(env, {
-		prompt: '={{ $json.prompt }}',
-		options: { retryDelay: 0.2, ...options },
-	});
-}
-
-function apiRequests(env: Env) {
-	return env.sim.requests().filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll');
-}
+/** Each item's own prompt, the default poll interval (2 s) and a short first backoff. */
+const perItem = (env: Env, options: Record<string, unknown> = {}) =>
+	perItemParams(env, { pollInterval: 2, retryDelay: 0.2, ...options });
 
 /** Requests the API answered 429 and all it answered, from `from` (ms since the epoch) on. */
 function share429(env: Env, from: number) {

@@ -4,22 +4,13 @@
 import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import type { Env } from './env.mts';
-import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
-
-function items(count: number) {
-	return Array.from({ length: count }, (_, n) => ({
-		json: { prompt: `Change to lion number ${n}` },
-	}));
-}
-
-/** One prompt per item (identical bodies would count as duplicate submits). */
-function perItem(env: Env, options: Record<string, unknown>) {
-	return submitParams(env, {
-		prompt: '={{ $json.prompt }}',
-		options: { pollInterval: 0.1, retryDelay: 0.1, ...options },
-	});
-}
+import {
+	perItemParams as perItem,
+	promptItems as items,
+	requestsTo,
+	runInpaint,
+	useEnv,
+} from './env.mts';
 
 const BAD_REQUEST = 'The Pixazo API rejected the request as invalid (400)';
 
