@@ -25,6 +25,9 @@ export default defineConfig({
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
 		pool: 'forks',
+		// The engine tests mostly wait (on jobs, paces and timeouts), not compute: several files at
+		// once keep two cores busy and bring the run down to its longest file.
+		maxWorkers: 4,
 		env: { N8N_USER_FOLDER: process.env.N8N_USER_FOLDER },
 	},
 });

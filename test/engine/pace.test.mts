@@ -1,9 +1,8 @@
 // Reliability, part 2: one shared pace for every item of a run. Concurrency bounds simultaneous
-// HTTP requests (not jobs), every job is submitted before the polling starts, and a 429 pauses
-// every request to that host. Proved from the simulator's request log, never from wall-clock limits.
+// HTTP requests (not jobs), submits and status checks share the pace, and a 429 pauses every
+// request to that host. Proved from the simulator's request log, never from wall-clock limits.
 import { describe, expect, it } from 'vitest';
 
-import type { InpaintRun } from './env.mts';
 import {
 	apiRequests,
 	perItemParams as perItem,
@@ -14,17 +13,12 @@ import {
 } from './env.mts';
 
 const TOLERANCE_MS = 5;
-/** Requests the node had already sent when it learned of a 429 arrive within this time after it. */
-const IN_FLIGHT_MS = 50;
-
-/** When the node learned of the 429 (its own debug line, logged as it pauses the host). */
-function learnedAt(run: InpaintRun['run'], endpoint: 'submit' | 'poll'): number {
-	const entry = run.logEntries.find((e: any) =>
-		e.message.startsWith(`Pixazo ${endpoint}: HTTP 429`),
-	);
-	expect(entry, `the node should log the 429 on ${endpoint}`).toBeTruthy();
-	return entry!.time;
-}
+/**
+ * Requests that arrive during a pause were sent before the node learned of the 429: at most the
+ * other Concurrency − 1 that can be in flight then. Counted, not timed (a loaded machine may
+ * deliver them late).
+ */
+const CONCURRENCY = 2;
 
 describe('one shared pace for all items', () => {
 	const env = useEnv({ jobMs: 1000 });
@@ -37,20 +31,17 @@ describe('one shared pace for all items', () => {
 			status: 429,
 			headers: { 'Retry-After': '1' },
 		});
-		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 10 }), {
+		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: CONCURRENCY }), {
 			items: items(6),
 		});
 		expect(run.status).toBe('success');
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 
 		const t429 = requestsTo(env, 'poll').find((r: any) => r.status === 429)!.time;
-		const learned = learnedAt(run, 'poll');
 		const pauseEnd = t429 + 1000 - TOLERANCE_MS;
-		// Requests already on the wire when the 429 arrived may land just after it; nothing sent later may.
-		const inPause = apiRequests(env).filter(
-			(r: any) => r.time > learned + IN_FLIGHT_MS && r.time < pauseEnd,
-		);
-		expect(inPause).toEqual([]);
+		// Six items polling every 0.1 s would send about ten requests in that second without the pause.
+		const inPause = apiRequests(env).filter((r: any) => r.time > t429 && r.time < pauseEnd);
+		expect(inPause.length).toBeLessThanOrEqual(CONCURRENCY - 1);
 		// The other items were still polling (every 0.1 s): without the shared pause they would have
 		// asked inside that second.
 		const pollersAfter = new Set(
@@ -68,7 +59,7 @@ describe('one shared pace for all items', () => {
 			status: 429,
 			headers: { 'Retry-After': '1' },
 		});
-		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: 2 }), {
+		const { run, items: out } = await runInpaint(env, perItem(env, { concurrency: CONCURRENCY }), {
 			items: items(6),
 		});
 		expect(run.status).toBe('success');
@@ -76,11 +67,11 @@ describe('one shared pace for all items', () => {
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 
 		const t429 = requestsTo(env, 'submit').find((r: any) => r.status === 429)!.time;
-		const learned = learnedAt(run, 'submit');
+		// Without the shared pause the four items not yet sent would go at once.
 		const inPause = apiRequests(env).filter(
-			(r: any) => r.time > learned + IN_FLIGHT_MS && r.time < t429 + 1000 - TOLERANCE_MS,
+			(r: any) => r.time > t429 && r.time < t429 + 1000 - TOLERANCE_MS,
 		);
-		expect(inPause).toEqual([]);
+		expect(inPause.length).toBeLessThanOrEqual(CONCURRENCY - 1);
 		expect(requestsTo(env, 'submit')).toHaveLength(7); // 6 items + the one re-sent after its 429
 		expect(env.sim.stats().jobsCreated).toBe(6);
 		expect(env.sim.stats().duplicateSubmits).toBe(0);
@@ -108,7 +99,7 @@ describe('one shared pace for all items', () => {
 		expect(Math.max(...inFlightAt)).toBe(3);
 	});
 
-	it('every job is submitted before the first status check, and all are checked while all are running', async () => {
+	it('submits and status checks share the pace: every job is sent and checked while all are running', async () => {
 		env.sim.configure({ jobMs: 1000, submitDelayMs: 50 });
 		const { run, items: out } = await runInpaint(env, perItem(env, {}), { items: items(20) });
 		expect(run.status).toBe('success');
@@ -118,10 +109,6 @@ describe('one shared pace for all items', () => {
 		const submits = requestsTo(env, 'submit');
 		const polls = requestsTo(env, 'poll');
 		expect(submits).toHaveLength(20);
-		const lastSubmit = Math.max(...submits.map((r: any) => r.time));
-		const firstPoll = Math.min(...polls.map((r: any) => r.time));
-		expect(lastSubmit).toBeLessThan(firstPoll);
-
 		// Polled together: each job had been checked at least once before any job finished.
 		const { jobs } = env.sim.stats();
 		const firstFinish = Math.min(...jobs.map((j: any) => j.finishAt));
