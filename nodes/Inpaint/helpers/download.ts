@@ -77,46 +77,16 @@ function mimeTypeFor(header: unknown, extension: string): string {
 type Stream = BinarySource & {
 	destroy?: (error?: Error) => void;
 	resume?: () => void;
-	readableEnded?: boolean;
-	destroyed?: boolean;
-	socket?: { bytesRead?: number } | null;
 };
 
-/** Raised into a download whose body stopped arriving. */
+/**
+ * A download whose body stopped arriving. n8n's request timeout is the socket's idle timeout, so
+ * it also ends a body that stalls after the headers; n8n reports that as a reset connection.
+ */
 const STALLED = 'ESTALLED';
 
 /** How n8n reports a socket's idle timeout during a body. */
 const IDLE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'TIMEOUT', 'ERR_CANCELED']);
-
-/**
- * Ends a download whose body stops arriving for `idleMs`, for a request whose timeout would cover
- * only the wait for the headers. Progress is read from the socket, so the stream itself is left to n8n.
- */
-async function watchBody(
-	t: Transport,
-	stream: Stream,
-	idleMs: number,
-	done: () => boolean,
-): Promise<void> {
-	const progress = () => stream.socket?.bytesRead;
-	let seen = progress();
-	// No socket to read progress from (axios 1.18 hands n8n its own stream, which has none): this
-	// watch would end a body that is still arriving once idleMs had passed in all. The request's
-	// timeout, the socket's idle timeout, is left to end a stalled body (test/engine/boundedWaits).
-	if (seen === undefined) return;
-	let since = Date.now();
-	while (!done() && !stream.readableEnded && !stream.destroyed) {
-		await t.waiter.wait(Math.min(200, idleMs));
-		const now = progress();
-		if (now !== seen) {
-			seen = now;
-			since = Date.now();
-		} else if (Date.now() - since >= idleMs && !done()) {
-			stream.destroy?.(Object.assign(new Error('The image stopped arriving'), { code: STALLED }));
-			return;
-		}
-	}
-}
 
 interface Failure {
 	status?: number;
@@ -219,26 +189,18 @@ export async function downloadImages(
 					};
 				} else {
 					open.add(stream);
-					let finished = false;
-					const body = stream;
-					const watching = watchBody(t, body, options.requestTimeoutMs, () => finished);
 					const mimeType = mimeTypeFor(response.headers?.['content-type'], extension);
 					bodyFrom = Date.now();
-					try {
-						files[index] = await t.fx.helpers.prepareBinaryData(body, fileName, mimeType);
-					} finally {
-						finished = true;
-						await watching.catch(() => undefined);
-					}
+					files[index] = await t.fx.helpers.prepareBinaryData(stream, fileName, mimeType);
 					return;
 				}
 			} catch (error) {
 				// A cancelled execution, or a sibling that failed, aborts the request: stop here.
 				t.waiter.throwIfCancelled();
 				if (siblings.signal.aborted) return;
-				const code = networkCodeOf(error) ?? (stream?.destroyed ? STALLED : 'ECONNRESET');
-				// n8n's request timeout is the socket's idle timeout: a body that broke off once that long had
-				// passed since the headers came is one that stopped arriving (n8n reports it as a reset).
+				const code = networkCodeOf(error) ?? 'ECONNRESET';
+				// A body that broke off once the Request Timeout had passed since the headers came is one
+				// that stopped arriving: the socket's idle timeout ended it.
 				const idle =
 					bodyFrom !== undefined &&
 					Date.now() - bodyFrom >= options.requestTimeoutMs &&

@@ -48,11 +48,9 @@ export interface ApiCall {
 	itemIndex: number;
 	jobSetId?: string;
 	policy: RequestPolicy;
-	/**
-	 * Status checks: give up at this time (a job's deadline), returning PAST_DEADLINE.
-	 * Submits: how long a submit the API keeps refusing with 429 is tried, from its first send.
-	 */
+	/** Status checks: give up at this time (the job's deadline), returning PAST_DEADLINE. */
 	deadline?: () => number;
+	/** Submits: how long one the API keeps refusing with 429 is tried, from its first send. */
 	patienceMs?: number;
 	/** Retry what is safe to retry until the deadline, not Max Retries times (waiting for a job). */
 	untilDeadline?: boolean;
@@ -115,7 +113,7 @@ export async function callApi(
 	const pause = async (ms: number): Promise<boolean> => {
 		const left = deadline() - Date.now();
 		if (ms >= left) {
-			await t.waiter.wait(Math.min(left, ms));
+			await t.waiter.wait(left);
 			return false;
 		}
 		await t.waiter.wait(ms);
