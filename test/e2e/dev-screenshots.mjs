@@ -7,20 +7,9 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CACHE, ROOT, say } from './lib.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS_DIR as OUT } from './chromium.mjs';
+import { CACHE, say } from './lib.mjs';
 import { BROWSER_ID } from './server.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(ROOT, 'docs', 'images');
-const CHROMIUM_ARGS = [
-	'--headless',
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-	'--no-first-run',
-];
 
 /**
  * @param server the running n8n (base URL, REST client holding the owner's cookie)

@@ -193,3 +193,15 @@ export async function freePort() {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A fetch response as { status, json, text } (json undefined when the body is not JSON). */
+export async function answerOf(response) {
+	const text = await response.text();
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = undefined;
+	}
+	return { status: response.status, json, text };
+}

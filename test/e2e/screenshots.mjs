@@ -19,22 +19,11 @@ import {
 	n8nCached,
 	packPackage,
 } from './install.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS_DIR as OUT } from './chromium.mjs';
 import { CACHE, ROOT, killAllChildren, say, step } from './lib.mjs';
 import { BROWSER_ID, createWorkflow, setupOwner, startServer } from './server.mjs';
 import { screenshotWorkflow } from './workflows.mjs';
 import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(ROOT, 'docs', 'images');
-const CHROMIUM_ARGS = [
-	'--headless',
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-	'--no-first-run',
-];
 
 /** Opens the node called `name` in the node details view, with the mouse parked off any field. */
 async function openNode(page, name) {

@@ -1,7 +1,7 @@
 // `n8n start` for the e2e checks and the screenshots: the server on 127.0.0.1 (its own ports),
 // waiting for /healthz/readiness, a REST client that keeps n8n's auth cookie, the owner account.
 // The server is stopped by its process id (`stop()`; run.mjs also kills it on any exit).
-import { check, freePort, sleep, start, stopChild } from './lib.mjs';
+import { answerOf, check, freePort, sleep, start, stopChild } from './lib.mjs';
 import { n8nEnv } from './n8n.mjs';
 
 export const OWNER = {
@@ -27,14 +27,7 @@ export function restClient(base) {
 		});
 		const auth = (response.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('n8n-auth='));
 		if (auth) client.cookie = auth.split(';')[0];
-		const text = await response.text();
-		let json;
-		try {
-			json = JSON.parse(text);
-		} catch {
-			json = undefined;
-		}
-		return { status: response.status, json, text };
+		return await answerOf(response);
 	};
 	client.cookie = '';
 	return client;

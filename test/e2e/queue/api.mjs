@@ -2,7 +2,7 @@
 // back through the public API, which is what an operator's tooling would use.
 import { URLSearchParams } from 'node:url';
 
-import { check, sleep } from '../lib.mjs';
+import { answerOf, check, sleep } from '../lib.mjs';
 import { createWorkflow, setupOwner } from '../server.mjs';
 import { simulatorCredential } from '../../harness/inpaint-workflow.mjs';
 
@@ -61,14 +61,7 @@ export async function callWebhook(cluster, path, body) {
 		headers: { 'content-type': 'application/json' },
 		body: JSON.stringify(body),
 	});
-	const text = await response.text();
-	let json;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = undefined;
-	}
-	return { status: response.status, json, text };
+	return await answerOf(response);
 }
 
 /** The public API (`X-N8N-API-KEY`). */
