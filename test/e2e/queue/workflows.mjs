@@ -7,18 +7,15 @@ let counter = 0;
 const uuid = (n) =>
 	`9e0c${String(n).padStart(4, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-/**
- * Webhook `path` (POST, answered on receipt) → Inpaint Submit with the built-in wait. The prompt
- * comes from the call's body (a unique one per call, with the simulator's `[sim:ms=…]` job time).
- */
-export function webhookInpaint(name, path, sim, credential, options = {}) {
+/** Webhook `path` (POST, answering as `responseMode` says) → one Inpaint node called `nodeName`. */
+function webhookThen(name, path, responseMode, nodeName, parameters, credential) {
 	const n = ++counter;
 	return {
-		name: `queue e2e: ${name}`,
+		name,
 		active: false,
 		nodes: [
 			{
-				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+				parameters: { httpMethod: 'POST', path, responseMode, options: {} },
 				id: uuid(n * 10 + 1),
 				name: 'Webhook',
 				type: 'n8n-nodes-base.webhook',
@@ -27,26 +24,41 @@ export function webhookInpaint(name, path, sim, credential, options = {}) {
 				webhookId: uuid(n * 10 + 2),
 			},
 			{
-				parameters: {
-					operation: 'submit',
-					prompt: '={{ $json.body.prompt }}',
-					imageUrl: sim.sampleImageUrl,
-					maskUrl: sim.sampleMaskUrl,
-					waitForCompletion: true,
-					additionalFields: {},
-					options: { pollInterval: 0.25, timeout: 300, ...options },
-				},
+				parameters,
 				id: uuid(n * 10 + 3),
-				name: 'Inpaint',
+				name: nodeName,
 				type: NODE_TYPE,
 				typeVersion: 1,
 				position: [220, 0],
 				credentials: { pixazoApi: credential },
 			},
 		],
-		connections: { Webhook: { main: [[{ node: 'Inpaint', type: 'main', index: 0 }]] } },
+		connections: { Webhook: { main: [[{ node: nodeName, type: 'main', index: 0 }]] } },
 		settings: { executionOrder: 'v1' },
 	};
+}
+
+/**
+ * Webhook `path` (POST, answered on receipt) → Inpaint Submit with the built-in wait. The prompt
+ * comes from the call's body (a unique one per call, with the simulator's `[sim:ms=…]` job time).
+ */
+export function webhookInpaint(name, path, sim, credential, options = {}) {
+	return webhookThen(
+		`queue e2e: ${name}`,
+		path,
+		'onReceived',
+		'Inpaint',
+		{
+			operation: 'submit',
+			prompt: '={{ $json.body.prompt }}',
+			imageUrl: sim.sampleImageUrl,
+			maskUrl: sim.sampleMaskUrl,
+			waitForCompletion: true,
+			additionalFields: {},
+			options: { pollInterval: 0.25, timeout: 300, ...options },
+		},
+		credential,
+	);
 }
 
 /** examples/queue-mode-crash-safe.workflow.json as shipped, on webhook `path` with `credential`. */
@@ -60,36 +72,17 @@ export function crashSafe(path, credential) {
 
 /** The operator's recovery: Webhook (answers with the result) → Get Results for a logged Job Set ID. */
 export function recoverJob(path, credential) {
-	const n = ++counter;
-	return {
-		name: 'queue e2e: recover a job from the worker log',
-		active: false,
-		nodes: [
-			{
-				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
-				id: uuid(n * 10 + 1),
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: uuid(n * 10 + 2),
-			},
-			{
-				parameters: {
-					operation: 'getResults',
-					jobSetId: '={{ $json.body.jobSetId }}',
-					waitForCompletion: true,
-					options: { pollInterval: 0.25 },
-				},
-				id: uuid(n * 10 + 3),
-				name: 'Get results',
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [220, 0],
-				credentials: { pixazoApi: credential },
-			},
-		],
-		connections: { Webhook: { main: [[{ node: 'Get results', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
+	return webhookThen(
+		'queue e2e: recover a job from the worker log',
+		path,
+		'lastNode',
+		'Get results',
+		{
+			operation: 'getResults',
+			jobSetId: '={{ $json.body.jobSetId }}',
+			waitForCompletion: true,
+			options: { pollInterval: 0.25 },
+		},
+		credential,
+	);
 }
