@@ -227,9 +227,9 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 
 	it('retries of different items are spread out instead of arriving together', async () => {
 		const count = 8;
-		// The status endpoint fails for a moment from the first check on: the first checks of the
-		// jobs fail together (those of a loaded machine that come later may not, and are left out).
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 300, status: 500 });
+		// The status endpoint fails for 1.5 s from the first check on: the first checks of the jobs
+		// all fall in it, even on a loaded machine (any that come later are left out below).
+		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 1500, status: 500 });
 		const items = Array.from({ length: count }, (_, n) => ({
 			json: { prompt: `Change to lion ${n}` },
 		}));
