@@ -12,8 +12,11 @@ export const DEFAULT_SUBMIT_BASE_URL =
 	'https://gateway-stable-diffusion-v1-5-inpainting.appypie.workers.dev';
 export const DEFAULT_POLL_BASE_URL = 'https://gateway.pixazo.ai/ai-model-api-polling';
 
+/** The credential type's name, as workflows store it (the class spells it out too: n8n's scanner reads it there). */
+export const CREDENTIAL_NAME = 'pixazoApi';
+
 /** A job set id that cannot exist: asking about it proves the key without starting (or billing) a generation. */
-export const CREDENTIAL_TEST_JOB_SET_ID = 'n8n-credential-test-not-a-job';
+const CREDENTIAL_TEST_JOB_SET_ID = 'n8n-credential-test-not-a-job';
 
 const REJECTED_KEY_MESSAGE =
 	'The subscription key was rejected (401). Copy the key again from your Pixazo dashboard.';

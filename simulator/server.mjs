@@ -37,7 +37,7 @@ const HOST = '127.0.0.1';
  *   endpoint: Endpoint, headers: import('node:http').IncomingHttpHeaders,
  *   body: unknown, status: number | null, fault: FaultType | null, doneAt: number | null }} LogEntry
  * @typedef {{ url: string, port: number, submitBaseUrl: string, pollBaseUrl: string, key: string,
- *   forbiddenKey: string, sampleImageUrl: string, sampleMaskUrl: string,
+ *   useKey: (key: string) => void, forbiddenKey: string, sampleImageUrl: string, sampleMaskUrl: string,
  *   configure: (partial: Partial<SimConfig>) => SimConfig, config: () => SimConfig,
  *   enqueueFaults: (faults: FaultSpec | FaultSpec[]) => number, reset: () => void,
  *   stats: () => SimStats, requests: () => LogEntry[], onRequest: (listener: (entry: LogEntry) => void) => () => void,
@@ -176,7 +176,14 @@ export async function startSimulator(options = {}) {
 		port,
 		submitBaseUrl: `${base()}/submit`,
 		pollBaseUrl: `${base()}/poll`,
-		key: start.key,
+		get key() {
+			return ctx.start.key;
+		},
+		useKey(key) {
+			if (typeof key !== 'string' || key === '')
+				throw new TypeError('useKey: key must be a string');
+			ctx.start.key = key;
+		},
 		forbiddenKey: start.forbiddenKey,
 		sampleImageUrl: `${base()}/assets/dog.png`,
 		sampleMaskUrl: `${base()}/assets/dog-mask.png`,

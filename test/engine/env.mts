@@ -56,6 +56,8 @@ export interface InpaintRun {
  * Starts one simulator and loads the package once for the test file; resets the simulator
  * before each test so counts and faults never leak between tests.
  */
+let testCount = 0;
+
 export function useEnv(simOptions: Parameters<typeof startSimulator>[0] = {}): Env {
 	const env = {} as Env;
 	beforeAll(async () => {
@@ -63,7 +65,13 @@ export function useEnv(simOptions: Parameters<typeof startSimulator>[0] = {}): E
 		env.pkg = await loadPackage(ROOT);
 		env.credentials = simulatorCredential(env.sim);
 	});
-	beforeEach(() => env.sim.reset());
+	beforeEach(() => {
+		env.sim.reset();
+		// What the node learns of an API stays in the process, per host and key: a key of its own
+		// gives every test a process that has not met this API before (unless the file needs one key).
+		if (simOptions.key === undefined) env.sim.useKey(`${env.sim.key}-test${++testCount}`);
+		env.credentials = simulatorCredential(env.sim);
+	});
 	afterAll(async () => {
 		await env.sim?.close();
 		await disposeHarness();

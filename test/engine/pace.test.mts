@@ -101,7 +101,9 @@ describe('one shared pace for all items', () => {
 
 	it('submits and status checks share the pace: every job is sent and checked while all are running', async () => {
 		env.sim.configure({ jobMs: 1000, submitDelayMs: 50 });
-		const { run, items: out } = await runInpaint(env, perItem(env, {}), { items: items(20) });
+		// Each item a size of its own: no job waits to learn from another how long such jobs take.
+		const params = { ...perItem(env, {}), additionalFields: { width: '={{ 64 + $itemIndex }}' } };
+		const { run, items: out } = await runInpaint(env, params, { items: items(20) });
 		expect(run.status).toBe('success');
 		expect(out).toHaveLength(20);
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);

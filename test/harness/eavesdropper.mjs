@@ -10,6 +10,12 @@
 //   await spy.close();
 import { createServer } from 'node:http';
 
+/** What it serves for a GET of a `.png` path: the first bytes of a PNG, enough to be taken for one. */
+export const EAVESDROPPER_IMAGE = Buffer.concat([
+	Buffer.from('89504e470d0a1a0a', 'hex'),
+	Buffer.from('another host'),
+]);
+
 export const EAVESDROPPER_ANSWER = Object.freeze({
 	job_set_id: 'evil',
 	status: 'succeeded',
@@ -39,10 +45,11 @@ export async function startEavesdropper() {
 				headers: { ...req.headers },
 				body: Buffer.concat(chunks).toString('utf8'),
 			});
-			const body = JSON.stringify(EAVESDROPPER_ANSWER);
+			const image = req.method === 'GET' && /\.png$/.test(req.url?.split('?')[0] ?? '');
+			const body = image ? EAVESDROPPER_IMAGE : Buffer.from(JSON.stringify(EAVESDROPPER_ANSWER));
 			res.writeHead(200, {
-				'Content-Type': 'application/json',
-				'Content-Length': Buffer.byteLength(body),
+				'Content-Type': image ? 'image/png' : 'application/json',
+				'Content-Length': body.length,
 			});
 			res.end(body);
 		});

@@ -1,13 +1,32 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { OPTION_LIMITS } from '../helpers/options';
+import type { NumberOptionName } from '../helpers/options';
+import { NUMBER_OPTIONS, OTHER_OPTION_DEFAULTS } from '../helpers/options';
 
-const range = (key: keyof typeof OPTION_LIMITS) => ({
-	minValue: OPTION_LIMITS[key].min,
-	maxValue: OPTION_LIMITS[key].max,
-});
+const { binaryPropertyName, onTimeout } = OTHER_OPTION_DEFAULTS;
 
-/** The "Options" collection both operations share. Defaults equal OPTION_DEFAULTS (a test checks). */
+/** A number option's field: its default and range come from NUMBER_OPTIONS, like the checks. */
+function numberField(
+	name: NumberOptionName,
+	displayName: string,
+	description: string,
+): INodeProperties {
+	const { default: fallback, min, max, unit } = NUMBER_OPTIONS[name];
+	return {
+		displayName,
+		name,
+		type: 'number',
+		typeOptions: {
+			minValue: min,
+			maxValue: max,
+			...(unit === 'whole' ? { numberPrecision: 0 } : {}),
+		},
+		default: fallback,
+		description,
+	};
+}
+
+/** The "Options" collection both operations share; the README's Options table says more. */
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
@@ -15,55 +34,44 @@ export const optionsProperty: INodeProperties = {
 	placeholder: 'Add Option',
 	default: {},
 	options: [
-		{
-			displayName: 'Concurrency',
-			name: 'concurrency',
-			type: 'number',
-			typeOptions: { ...range('concurrency'), numberPrecision: 0 },
-			default: 10,
-			description:
-				'Most HTTP requests in flight at once for this node run (taken from the first item). All items are submitted and polled together, so 40 one-second jobs take about a second; when the API answers 429 the node finds a slower pace by itself.',
-		},
+		numberField(
+			'concurrency',
+			'Concurrency',
+			'Most HTTP requests of this node run in flight at once (from the first item). All items are submitted and checked together; the node slows down by itself on 429.',
+		),
 		{
 			displayName: 'Download Images',
 			name: 'downloadImages',
 			type: 'boolean',
 			default: false,
 			description:
-				"Whether to download the result images into the item's binary data, for nodes that upload files (S3, Google Drive, Slack, Telegram, email). Off: only the URLs are output.",
+				"Whether to put the result images into the item's binary data, for nodes that upload files (S3, Drive, Slack, Telegram, email). Off: only the URLs.",
 		},
-		{
-			displayName: 'Job Timeout (Seconds)',
-			name: 'timeout',
-			type: 'number',
-			typeOptions: range('timeout'),
-			default: 300,
-			description:
-				'Longest wait for one job, counted from when the API accepted it (Get Results: from when the node started checking). Rate limits and outages are waited out within it. For jobs of many minutes, turn Wait for Completion off and use a Wait node and Get Results instead, so no worker is held; in queue mode, keep N8N_GRACEFUL_SHUTDOWN_TIMEOUT above this timeout, or a worker that is stopped drops the jobs it waits for.',
-		},
-		{
-			displayName: 'Max Pause on 429 (Seconds)',
-			name: 'maxRetryAfter',
-			type: 'number',
-			typeOptions: range('maxRetryAfter'),
-			default: 60,
-			description:
-				'When the API answers 429 with a Retry-After header, every request to it pauses for that long, but never longer than this (0: never pause, only slow down)',
-		},
-		{
-			displayName: 'Max Retries',
-			name: 'maxRetries',
-			type: 'number',
-			typeOptions: { ...range('maxRetries'), numberPrecision: 0 },
-			default: 4,
-			description:
-				'How often a failed request is sent again, for a single Get Results check, image downloads and a submit that could not connect. While the node waits for a job, status checks are retried until the Job Timeout instead, and a submit refused with 429 is retried until the Job Timeout too. A submit is never resent when the API may have taken it, so no job is created twice.',
-		},
+		numberField(
+			'timeout',
+			'Job Timeout (Seconds)',
+			'Longest wait for one job, from when the API accepted it (Get Results: from the first check). For long jobs use a Wait node and Get Results; in queue mode see the README.',
+		),
+		numberField(
+			'maxImageSizeMb',
+			'Max Image Size (MB)',
+			'Largest result image to download. A bigger body is stopped and the item fails, so a wrong link cannot fill the disk or memory.',
+		),
+		numberField(
+			'maxRetryAfter',
+			'Max Pause on 429 (Seconds)',
+			'Longest pause a 429 answer may ask for (its Retry-After), for every request to the API. 0: never pause, only slow down.',
+		),
+		numberField(
+			'maxRetries',
+			'Max Retries',
+			'Retries of a single Get Results check, a download, or a submit that could not connect. Checks of a job being waited for, and submits refused with 429, retry until the Job Timeout.',
+		),
 		{
 			displayName: 'On Timeout',
 			name: 'onTimeout',
 			type: 'options',
-			default: 'error',
+			default: onTimeout,
 			options: [
 				{
 					name: 'Fail the Item',
@@ -80,39 +88,28 @@ export const optionsProperty: INodeProperties = {
 			],
 			description: 'What happens when a job is still running after the job timeout',
 		},
-		{
-			displayName: 'Poll Interval (Seconds)',
-			name: 'pollInterval',
-			type: 'number',
-			typeOptions: range('pollInterval'),
-			default: 2,
-			description: 'Time between two status checks of a job while waiting',
-		},
+		numberField(
+			'pollInterval',
+			'Poll Interval (Seconds)',
+			'Time between two status checks of a job. The first check comes when jobs of the same kind were done before (see the README); then one every interval.',
+		),
 		{
 			displayName: 'Put Images In Field',
 			name: 'binaryPropertyName',
 			type: 'string',
-			default: 'data',
+			default: binaryPropertyName,
 			description:
-				'Binary field for the first image when Download Images is on; further images go to the same name with _1, _2… appended (data, data_1, data_2)',
+				'Binary field for the first image when Download Images is on; further images get _1, _2… appended (data, data_1, data_2)',
 		},
-		{
-			displayName: 'Request Timeout (Seconds)',
-			name: 'requestTimeout',
-			type: 'number',
-			typeOptions: range('requestTimeout'),
-			default: 60,
-			description:
-				'Longest wait for one HTTP answer, and for each further piece of a downloaded image, so a hung connection cannot hold the workflow',
-		},
-		{
-			displayName: 'Retry Delay (Seconds)',
-			name: 'retryDelay',
-			type: 'number',
-			typeOptions: range('retryDelay'),
-			default: 1,
-			description:
-				'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
-		},
+		numberField(
+			'requestTimeout',
+			'Request Timeout (Seconds)',
+			'Longest wait for one HTTP answer, and for each further piece of a downloaded image, so a hung connection cannot hold the workflow',
+		),
+		numberField(
+			'retryDelay',
+			'Retry Delay (Seconds)',
+			'First pause before a retry; it doubles with each further retry (with jitter) unless the API says how long to wait',
+		),
 	],
 };

@@ -1,20 +1,14 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { ItemTask } from '../helpers/batch';
-import { finishJob, finishSnapshot } from '../helpers/finishJob';
-import { readAnswer } from '../helpers/normalize';
-import type { RunOptions } from '../helpers/options';
-import { readSubmitBody } from '../helpers/validate';
-import { badBodyError } from '../transport/apiErrors';
-import type { Endpoints } from '../transport/endpoints';
-import type { Transport } from '../transport/request';
-import { PAST_DEADLINE } from '../transport/pacer';
-import { callApi } from '../transport/request';
+import { FILE_IN_N8N_HELP, readSubmitBody } from '../helpers/validate';
+import { waitForJob } from '../job/waitForJob';
+import { checkTimingFor } from '../job/checkTiming';
+import { finishJob } from '../job/finishJob';
+import type { ItemTask } from '../job/itemRun';
+import { submitJob } from '../job/submitJob';
 
-const show = { show: { operation: ['submit'] } };
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Prompt',
 		name: 'prompt',
@@ -23,7 +17,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. Change to a lion',
 		typeOptions: { rows: 2 },
-		displayOptions: show,
 		description: 'What to paint into the masked (white) area of the image, in plain words',
 	},
 	{
@@ -32,10 +25,9 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'e.g. https://example.com/dog.png',
-		hint: 'A public link: the API downloads the image itself',
-		displayOptions: show,
+		hint: `A public link: the API downloads the image itself. A file in n8n? <a href="${FILE_IN_N8N_HELP}">Upload it first</a>.`,
 		description:
-			'Public http(s) link to the image to edit. The API downloads it itself, so a file in n8n must be uploaded somewhere public first (S3, Google Drive with a public link…).',
+			'Public http(s) link to the image to edit. The API downloads it, so a file held in n8n must be uploaded first (S3, R2, Google Drive…).',
 	},
 	{
 		displayName: 'Mask URL',
@@ -44,16 +36,14 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. https://example.com/dog-mask.png',
 		hint: 'Same size as the image: white is repainted, black is kept',
-		displayOptions: show,
 		description:
-			'Public http(s) link to a black-and-white mask of the same size as the image: white is repainted, black is kept',
+			'Public http(s) link to a black-and-white mask the size of the image (white is repainted). A file in n8n must be uploaded first, like the image.',
 	},
 	{
 		displayName: 'Wait for Completion',
 		name: 'waitForCompletion',
 		type: 'boolean',
 		default: true,
-		displayOptions: show,
 		description:
 			'Whether to wait for the job and output its image URLs. Off: output the Job Set ID at once, to fetch later with Get Results.',
 	},
@@ -63,7 +53,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Field',
 		default: {},
-		displayOptions: show,
 		options: [
 			{
 				displayName: 'Guidance',
@@ -120,61 +109,24 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/** Checks the item now (nothing is sent if it is wrong) and returns the work to do for it. */
-export function plan(
-	fx: IExecuteFunctions,
-	itemIndex: number,
-	t: Transport,
-	endpoints: Endpoints,
-	options: RunOptions,
-): ItemTask {
-	const body = readSubmitBody(fx, itemIndex);
-	const wait = fx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
-	return async (batch) => {
-		const answer = await callApi(t, {
-			endpoint: 'submit',
-			url: endpoints.submitUrl,
-			body,
-			itemIndex,
-			policy: options,
-			patienceMs: options.timeoutMs,
-			stopped: () => batch.stopped,
-		});
-		if (answer === PAST_DEADLINE)
-			throw new NodeOperationError(fx.getNode(), 'The submit gave up without an answer', {
-				itemIndex,
-			});
-		const startedAt = Date.now();
-		const first = readAnswer(answer);
-		if (first.jobSetId) {
-			batch.record(itemIndex, first.jobSetId, first.status);
-			// One line per accepted job: if the process dies while waiting, the job can be found in the logs.
-			fx.logger.info(
-				`Pixazo job accepted: jobSetId=${first.jobSetId} execution=${fx.getExecutionId()} node="${fx.getNode().name}" item=${itemIndex}`,
-			);
-		}
-		const target = {
-			jobSetId: first.jobSetId ?? '',
-			pollUrl: endpoints.pollUrl,
-			itemIndex,
-			options,
-		};
-		const finishPlan = { target, wait, startedAt };
-		if (first.state !== 'running' || first.results.some((r) => r.imageUrl)) {
-			return await finishSnapshot(
-				t,
-				{ ...first, state: first.state === 'running' ? 'succeeded' : first.state },
-				finishPlan,
-			);
-		}
-		if (!first.jobSetId) {
-			throw badBodyError(fx.getNode(), 'neither an image URL nor a job_set_id to poll', answer, {
-				endpoint: 'submit',
-				itemIndex,
-				host: new URL(endpoints.submitUrl).host,
-				retries: 0,
-			});
-		}
-		return await finishJob(t, batch, first, finishPlan);
+export const description = updateDisplayOptions({ show: { operation: ['submit'] } }, properties);
+
+/**
+ * Checks the item now (nothing is sent if it is wrong) and returns its work: submit, wait for the
+ * job if asked (its first check timed to when such jobs finish), output the result.
+ */
+export function prepare(context: IExecuteFunctions, itemIndex: number): ItemTask {
+	const body = readSubmitBody(context.getNode(), itemIndex, {
+		prompt: context.getNodeParameter('prompt', itemIndex, ''),
+		imageUrl: context.getNodeParameter('imageUrl', itemIndex, ''),
+		maskUrl: context.getNodeParameter('maskUrl', itemIndex, ''),
+		additionalFields: context.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
+	});
+	const wait = context.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
+	return async (item) => {
+		const { first, acceptedAt } = await submitJob(item, body);
+		if (!wait || first.state !== 'running') return await finishJob(item, { snapshot: first });
+		const timing = checkTimingFor(item, body);
+		return await finishJob(item, await waitForJob(item, first, acceptedAt, timing));
 	};
 }

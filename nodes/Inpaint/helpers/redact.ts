@@ -2,6 +2,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 const MASK = '***';
 
+/** The subscription key in the credential, or '' when there is none. */
+export function secretOf(credentials: IDataObject): string {
+	return typeof credentials.subscriptionKey === 'string' ? credentials.subscriptionKey : '';
+}
+
 /**
  * Removes the subscription key from anything the node outputs or throws, in case an API or a
  * proxy echoes request headers back in a body. Cheap when the key is absent (one search).

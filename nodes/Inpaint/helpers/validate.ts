@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 /** The body of POST /getImage, with the API's own (mixed-case) field names. */
@@ -14,13 +14,20 @@ export interface SubmitBody extends IDataObject {
 	seed?: number;
 }
 
-function fail(
-	fx: IExecuteFunctions,
-	itemIndex: number,
-	message: string,
-	description: string,
-): never {
-	throw new NodeOperationError(fx.getNode(), message, { itemIndex, description });
+/** The Submit parameters of one item, as n8n hands them over. */
+export interface SubmitFields {
+	prompt: unknown;
+	imageUrl: unknown;
+	maskUrl: unknown;
+	additionalFields: IDataObject;
+}
+
+/** Where the README explains how to get a public link for a file held in n8n. */
+export const FILE_IN_N8N_HELP =
+	'https://www.npmjs.com/package/n8n-nodes-pixazo-inpaint#your-image-is-a-file-in-n8n';
+
+function fail(node: INode, itemIndex: number, message: string, description: string): never {
+	throw new NodeOperationError(node, message, { itemIndex, description });
 }
 
 function shown(value: unknown): string {
@@ -28,9 +35,27 @@ function shown(value: unknown): string {
 	return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }
 
+/** What a value that is not a link most likely is, in the user's words. */
+function notALink(label: string, text: string): { message: string; advice: string } {
+	const upload = `The API downloads the image from a public http(s) link and cannot take a file: upload it first (S3, R2, Google Drive…) and give its link. See ${FILE_IN_N8N_HELP}`;
+	if (/^data:/i.test(text))
+		return { message: `${label} is a data: URL, not a link`, advice: upload };
+	if (/^(file:|\/|[a-z]:[\\/]|\.{1,2}[\\/]|~)/i.test(text))
+		return { message: `${label} is a file path, not a link`, advice: upload };
+	if (/^[\w-]+$/.test(text))
+		return {
+			message: `${label} "${shown(text)}" is not a link (a binary field's name?)`,
+			advice: upload,
+		};
+	return {
+		message: `${label} is not a valid URL`,
+		advice: `"${shown(text)}" is not a URL. Use a full public link such as https://example.com/dog.png. For a file held in n8n, see ${FILE_IN_N8N_HELP}`,
+	};
+}
+
 /** A trimmed http(s) URL, or undefined when left empty. */
-export function readUrl(
-	fx: IExecuteFunctions,
+function readUrl(
+	node: INode,
 	itemIndex: number,
 	label: string,
 	value: unknown,
@@ -38,7 +63,7 @@ export function readUrl(
 	if (value === undefined || value === null) return undefined;
 	if (typeof value !== 'string') {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			`${label} must be a URL`,
 			`It is ${shown(value)}. Use a public http(s) link to a PNG or JPEG.`,
@@ -46,23 +71,22 @@ export function readUrl(
 	}
 	const trimmed = value.trim();
 	if (trimmed === '') return undefined;
-	let url: URL;
+	let url: URL | undefined;
 	try {
 		url = new URL(trimmed);
 	} catch {
-		return fail(
-			fx,
-			itemIndex,
-			`${label} is not a valid URL`,
-			`"${shown(trimmed)}" is not a URL. Use a full public link such as https://example.com/dog.png.`,
-		);
+		url = undefined;
+	}
+	if (!url || url.protocol === 'data:' || url.protocol === 'file:') {
+		const { message, advice } = notALink(label, trimmed);
+		fail(node, itemIndex, message, advice);
 	}
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			`${label} must start with http:// or https://`,
-			`"${shown(trimmed)}" uses ${url.protocol.replace(':', '')}. The API fetches the image itself, so it needs a public http(s) link (upload binary files to storage first, e.g. S3 or Google Drive).`,
+			`"${shown(trimmed)}" uses ${url.protocol.replace(':', '')}. The API fetches the image itself, so it needs a public http(s) link. For a file held in n8n, see ${FILE_IN_N8N_HELP}`,
 		);
 	}
 	return trimmed;
@@ -85,7 +109,7 @@ const NUMBER_FIELDS: Record<string, { apiName: keyof SubmitBody } & NumberRule> 
 };
 
 function readNumber(
-	fx: IExecuteFunctions,
+	node: INode,
 	itemIndex: number,
 	rule: NumberRule,
 	value: unknown,
@@ -96,7 +120,7 @@ function readNumber(
 	const bound = rule.inclusive ? `at least ${rule.min}` : `above ${rule.min}`;
 	if (typeof n !== 'number' || !Number.isFinite(n)) {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			`${rule.label} must be ${what}`,
 			`It is ${shown(value)}. Enter ${what} ${bound}, or remove the field.`,
@@ -104,7 +128,7 @@ function readNumber(
 	}
 	if (rule.integer && !Number.isInteger(n)) {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			`${rule.label} must be a whole number`,
 			`It is ${n}. The API takes whole numbers here: use ${Math.round(n)}, for example.`,
@@ -112,7 +136,7 @@ function readNumber(
 	}
 	if (rule.inclusive ? n < rule.min : n <= rule.min) {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			`${rule.label} must be ${bound}`,
 			`It is ${n}. Enter ${what} ${bound}, or remove the field.`,
@@ -121,28 +145,23 @@ function readNumber(
 	return n;
 }
 
-/** Reads and checks one item's Submit fields; throws before anything is sent when one is wrong. */
-export function readSubmitBody(fx: IExecuteFunctions, itemIndex: number): SubmitBody {
-	const prompt = fx.getNodeParameter('prompt', itemIndex, '') as unknown;
+/** Checks one item's Submit fields and builds the request body; throws before anything is sent when one is wrong. */
+export function readSubmitBody(node: INode, itemIndex: number, fields: SubmitFields): SubmitBody {
+	const { prompt } = fields;
 	if (typeof prompt !== 'string' || prompt.trim() === '') {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			'The prompt is empty',
 			'Describe what to paint into the masked area, e.g. "Change to a lion". If the prompt comes from an expression, check that the field it reads exists on this item.',
 		);
 	}
 	const body: SubmitBody = { prompt: prompt.trim() };
-	const imageUrl = readUrl(
-		fx,
-		itemIndex,
-		'Image URL',
-		fx.getNodeParameter('imageUrl', itemIndex, ''),
-	);
-	const maskUrl = readUrl(fx, itemIndex, 'Mask URL', fx.getNodeParameter('maskUrl', itemIndex, ''));
+	const imageUrl = readUrl(node, itemIndex, 'Image URL', fields.imageUrl);
+	const maskUrl = readUrl(node, itemIndex, 'Mask URL', fields.maskUrl);
 	if (maskUrl && !imageUrl) {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			'A mask needs an image',
 			'Set Image URL to the picture the mask belongs to, or clear Mask URL.',
@@ -151,26 +170,30 @@ export function readSubmitBody(fx: IExecuteFunctions, itemIndex: number): Submit
 	if (imageUrl) body.imageUrl = imageUrl;
 	if (maskUrl) body.maskUrl = maskUrl;
 
-	const extra = fx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const extra = fields.additionalFields;
 	if (extra.negativePrompt !== undefined && extra.negativePrompt !== null) {
 		if (typeof extra.negativePrompt !== 'string') {
-			fail(fx, itemIndex, 'Negative Prompt must be text', `It is ${shown(extra.negativePrompt)}.`);
+			fail(
+				node,
+				itemIndex,
+				'Negative Prompt must be text',
+				`It is ${shown(extra.negativePrompt)}.`,
+			);
 		}
 		if (extra.negativePrompt.trim() !== '') body.negative_prompt = extra.negativePrompt.trim();
 	}
 	for (const [field, rule] of Object.entries(NUMBER_FIELDS)) {
-		const n = readNumber(fx, itemIndex, rule, extra[field]);
+		const n = readNumber(node, itemIndex, rule, extra[field]);
 		if (n !== undefined) body[rule.apiName] = n;
 	}
 	return body;
 }
 
-export function readJobSetId(fx: IExecuteFunctions, itemIndex: number): string {
-	const value = fx.getNodeParameter('jobSetId', itemIndex, '') as unknown;
+export function readJobSetId(node: INode, itemIndex: number, value: unknown): string {
 	const id = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 	if (id === '') {
 		fail(
-			fx,
+			node,
 			itemIndex,
 			'The Job Set ID is empty',
 			'Connect this node after an Inpaint Submit node (the default expression {{ $json.jobSetId }} reads its output), or paste an ID such as jobset_abc123.',

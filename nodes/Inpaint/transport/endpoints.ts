@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import {
@@ -12,7 +12,7 @@ export interface Endpoints {
 }
 
 function endpoint(
-	fx: IExecuteFunctions,
+	node: INode,
 	label: string,
 	value: unknown,
 	fallback: string,
@@ -26,7 +26,7 @@ function endpoint(
 		url = undefined;
 	}
 	if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-		throw new NodeOperationError(fx.getNode(), `The credential's ${label} is not an http(s) URL`, {
+		throw new NodeOperationError(node, `The credential's ${label} is not an http(s) URL`, {
 			description: `Open the Pixazo API credential and set ${label} to a full URL such as ${fallback}.`,
 		});
 	}
@@ -34,20 +34,17 @@ function endpoint(
 }
 
 /** The two full endpoint URLs, from the credential's base URLs (checked once per run). */
-export function readEndpoints(
-	fx: IExecuteFunctions,
-	credentials: ICredentialDataDecryptedObject,
-): Endpoints {
+export function readEndpoints(node: INode, credentials: ICredentialDataDecryptedObject): Endpoints {
 	return {
 		submitUrl: endpoint(
-			fx,
+			node,
 			'Submit Base URL',
 			credentials.submitBaseUrl,
 			DEFAULT_SUBMIT_BASE_URL,
 			'/getImage',
 		),
 		pollUrl: endpoint(
-			fx,
+			node,
 			'Polling Base URL',
 			credentials.pollBaseUrl,
 			DEFAULT_POLL_BASE_URL,

@@ -1,8 +1,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-/** Longest single sleep, so a cancelled execution is noticed well within a second. */
-const SLICE_MS = 200;
+import { SLICE_MS } from '../helpers/tuning';
 
 export class ExecutionCancelled extends NodeOperationError {
 	constructor(node: INode) {
@@ -32,8 +31,12 @@ export class Waiter {
 		return this.signal?.aborted === true;
 	}
 
+	cancelledError(): ExecutionCancelled {
+		return new ExecutionCancelled(this.node);
+	}
+
 	throwIfCancelled(): void {
-		if (this.isCancelled) throw new ExecutionCancelled(this.node);
+		if (this.isCancelled) throw this.cancelledError();
 	}
 
 	/** Resolves after `ms`, or throws `ExecutionCancelled` as soon as the execution is cancelled. */
@@ -42,20 +45,6 @@ export class Waiter {
 		this.throwIfCancelled();
 		for (let left = end - Date.now(); left > 0; left = end - Date.now()) {
 			await Promise.race([sleep(Math.min(left, SLICE_MS)), this.cancelled]);
-			this.throwIfCancelled();
-		}
-	}
-
-	/** Resolves after `ms` or as soon as `wake` settles, whichever comes first; throws when cancelled. */
-	async waitOrWake(ms: number, wake: Promise<void>): Promise<void> {
-		let woken = false;
-		const marked = wake.then(() => {
-			woken = true;
-		});
-		const end = Date.now() + Math.max(0, ms);
-		this.throwIfCancelled();
-		for (let left = end - Date.now(); left > 0 && !woken; left = end - Date.now()) {
-			await Promise.race([sleep(Math.min(left, SLICE_MS)), this.cancelled, marked]);
 			this.throwIfCancelled();
 		}
 	}

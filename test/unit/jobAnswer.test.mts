@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { readAnswer } from '../../nodes/Inpaint/helpers/normalize';
+import { parseJobAnswer } from '../../nodes/Inpaint/helpers/jobAnswer';
 import { toOutputJson } from '../../nodes/Inpaint/helpers/output';
 
 describe('reading the API answers', () => {
 	it('treats an immediate { imageUrl } as done, with no job to poll', () => {
-		const s = readAnswer({ imageUrl: 'https://cdn.example/a.png' });
+		const s = parseJobAnswer({ imageUrl: 'https://cdn.example/a.png' });
 		expect(s).toMatchObject({ state: 'succeeded', jobSetId: null });
 		expect(toOutputJson(s)).toEqual({
 			status: 'succeeded',
@@ -18,7 +18,7 @@ describe('reading the API answers', () => {
 	});
 
 	it('treats a job_set_id without an image as a job still running ("pending" when no status is given)', () => {
-		const s = readAnswer({ success: true, job_set_id: 'jobset_1' });
+		const s = parseJobAnswer({ success: true, job_set_id: 'jobset_1' });
 		expect(s).toMatchObject({ state: 'running', status: 'pending', jobSetId: 'jobset_1' });
 	});
 
@@ -32,7 +32,7 @@ describe('reading the API answers', () => {
 			],
 			credits: 0,
 		};
-		const out = toOutputJson(readAnswer(body));
+		const out = toOutputJson(parseJobAnswer(body));
 		expect(out.imageUrls).toEqual(['https://cdn.example/1.png', 'https://cdn.example/2.png']);
 		expect(out.results).toEqual([
 			{ seed: 7, imageUrl: 'https://cdn.example/1.png', jobId: 'job_1' },
@@ -43,7 +43,7 @@ describe('reading the API answers', () => {
 
 	it('classifies terminal failures and keeps the reason', () => {
 		for (const status of ['failed', 'error', 'cancelled', 'canceled', 'FAILED']) {
-			const s = readAnswer({ status, error: 'NSFW content', job_set_id: 'j' });
+			const s = parseJobAnswer({ status, error: 'NSFW content', job_set_id: 'j' });
 			expect(s.state).toBe('failed');
 			expect(s.reason).toBe('NSFW content');
 		}
@@ -51,25 +51,25 @@ describe('reading the API answers', () => {
 
 	it('treats unknown and in-progress statuses as still running', () => {
 		for (const status of ['pending', 'queued', 'processing', 'running', 'warming-up']) {
-			expect(readAnswer({ status, job_set_id: 'j' }).state).toBe('running');
+			expect(parseJobAnswer({ status, job_set_id: 'j' }).state).toBe('running');
 		}
 	});
 
 	it('treats { success: false } in a 200 as a failure', () => {
-		const s = readAnswer({ success: false, message: 'prompt rejected' });
+		const s = parseJobAnswer({ success: false, message: 'prompt rejected' });
 		expect(s).toMatchObject({ state: 'failed', reason: 'prompt rejected' });
 	});
 });
 
 describe('an answer without a status word', () => {
 	it('reads { job_set_id, error: null } as a job still running, not as a failed job', () => {
-		const snapshot = readAnswer({ job_set_id: 'x', error: null });
+		const snapshot = parseJobAnswer({ job_set_id: 'x', error: null });
 		expect(snapshot.state).toBe('running');
 		expect(snapshot.jobSetId).toBe('x');
 	});
 
 	it('still reads { job_set_id, error: "…" } as a failed job with its reason', () => {
-		const snapshot = readAnswer({ job_set_id: 'x', error: 'out of memory' });
+		const snapshot = parseJobAnswer({ job_set_id: 'x', error: 'out of memory' });
 		expect(snapshot.state).toBe('failed');
 		expect(snapshot.reason).toBe('out of memory');
 	});

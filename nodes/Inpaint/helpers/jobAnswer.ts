@@ -100,8 +100,12 @@ function classify(status: string): JobState {
 /**
  * Reads an answer of either endpoint: an image now (`{ imageUrl }`), a job to poll
  * (`{ job_set_id }`), a job's status, or a refusal inside a 200 (`{ success: false }`).
+ * The API documents little; known variants of each field are accepted.
  */
-export function readAnswer(body: IDataObject, knownJobSetId: string | null = null): JobSnapshot {
+export function parseJobAnswer(
+	body: IDataObject,
+	knownJobSetId: string | null = null,
+): JobSnapshot {
 	const jobSetId = firstText(body, ['job_set_id', 'jobSetId', 'jobset_id']) ?? knownJobSetId;
 	const results = resultsOf(body);
 	const statusWord = text(body.status)?.toLowerCase() ?? null;

@@ -1,0 +1,147 @@
+import { IDLE_FORGET_MS, MAX_SHARED_ENTRIES, SWEEP_EVERY_MS } from '../helpers/tuning';
+import type { SubmitBody } from '../helpers/validate';
+import type { ItemRun } from './itemRun';
+
+/** Finished jobs remembered per kind: enough to see the spread, few enough to follow a change. */
+const KEEP = 32;
+/** Jobs of a new kind checked at the plain interval while the others wait for one to finish. */
+const SCOUTS = 3;
+/** One job in this many is a probe, first checked well before the others, to see the fast ones. */
+const PROBE_EVERY = 6;
+/** Probes kept among the remembered jobs at least: below this, every job is a probe. */
+const MIN_PROBES = 3;
+/** A regular job is first checked this share of an interval after the latest time a job was seen running... */
+const AFTER_RUNNING = 0.125;
+/** ...but no later than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time. */
+const AFTER_EARLIEST = 0.75;
+
+export type CheckRole = 'scout' | 'probe' | 'regular';
+
+/** When to check a new job first: `afterMs` after it was accepted, or not known yet (ask again soon). */
+export type FirstCheck = { afterMs: number; role: CheckRole } | { afterMs: undefined };
+
+interface Finished {
+	/** The last time the job was seen running, after its acceptance; 0 when never seen running. */
+	lastRunningAt: number;
+	/** When it was seen done, after its acceptance. */
+	doneAt: number;
+	/** For scouts and probes (checked from early on): an estimate of its length. */
+	length?: number;
+}
+
+/**
+ * How long jobs of one kind (same host, key and size settings) take, learned from the jobs this
+ * process saw finish, and when to check a new one first.
+ *
+ * With nothing learned, three scouts are checked at the interval and the other jobs wait until
+ * one of them has finished. Then a job is first checked just after the latest time a job was
+ * seen still running, but no later than most of an interval after the estimated earliest finish,
+ * so that the fastest jobs are still noticed within the interval. The earliest finish comes
+ * from the probes, every sixth job, first checked before it: a probe found already done looks
+ * twice as far back next time, so jobs that got faster are noticed after a few probes.
+ */
+export class CheckTiming {
+	private readonly finished: Finished[] = [];
+
+	private scoutsOut = 0;
+
+	private planned = 0;
+
+	/** Probes in a row found done at their first check. */
+	private probeMisses = 0;
+
+	lastUsedAt = 0;
+
+	/** Plans a job's first check; times in ms after acceptance. */
+	plan(intervalMs: number, now: number): FirstCheck {
+		this.lastUsedAt = now;
+		if (this.finished.length === 0) {
+			if (this.scoutsOut >= SCOUTS) return { afterMs: undefined };
+			this.scoutsOut++;
+			return { afterMs: intervalMs, role: 'scout' };
+		}
+		const lengths = this.finished.flatMap((f) => (f.length === undefined ? [] : [f.length]));
+		const latestRunning = Math.max(0, ...this.finished.map((f) => f.lastRunningAt));
+		const earliestDone = Math.min(...this.finished.map((f) => f.doneAt));
+		const earliest = estimateEarliest(lengths, latestRunning, earliestDone - intervalMs);
+		if (++this.planned % PROBE_EVERY === 0 || lengths.length < MIN_PROBES) {
+			const back = intervalMs * 2 ** Math.min(this.probeMisses, 10);
+			return { afterMs: Math.max(0, earliest - back), role: 'probe' };
+		}
+		const afterMs =
+			latestRunning > 0
+				? Math.min(
+						latestRunning + AFTER_RUNNING * intervalMs,
+						earliest + AFTER_EARLIEST * intervalMs,
+					)
+				: earliestDone;
+		return { afterMs: Math.max(0, afterMs), role: 'regular' };
+	}
+
+	/** A scout's job ended, however: another job may scout in its place. */
+	scoutEnded(): void {
+		this.scoutsOut = Math.max(0, this.scoutsOut - 1);
+	}
+
+	/** A job was seen done `doneAt` after acceptance, last seen running at `lastRunningAt` (undefined: never). */
+	finishedJob(
+		role: CheckRole,
+		lastRunningAt: number | undefined,
+		doneAt: number,
+		now: number,
+	): void {
+		this.lastUsedAt = now;
+		if (role === 'probe') this.probeMisses = lastRunningAt === undefined ? this.probeMisses + 1 : 0;
+		const finished: Finished = { lastRunningAt: lastRunningAt ?? 0, doneAt };
+		if (role !== 'regular') {
+			// Seen running, then done: it ended in between. Done at once: sooner than that, by how much unknown.
+			finished.length = lastRunningAt === undefined ? doneAt / 2 : (lastRunningAt + doneAt) / 2;
+		}
+		this.finished.push(finished);
+		if (this.finished.length > KEEP) this.finished.shift();
+	}
+}
+
+/**
+ * The earliest finish: the shortest length the probes saw, moved down by the gap a sample of
+ * that size leaves, on average, below the true shortest (the spread over the sample size + 1).
+ */
+function estimateEarliest(lengths: number[], latestRunning: number, fallback: number): number {
+	if (lengths.length === 0) return fallback;
+	const shortest = Math.min(...lengths);
+	const spread = Math.max(0, latestRunning - shortest);
+	return shortest - spread / (lengths.length + 1);
+}
+
+/** Every kind of job the process has seen, keyed by host, key hash and size settings. */
+const kinds = new Map<string, CheckTiming>();
+
+let lastSweepAt = 0;
+
+/** What the process learned of jobs like this one: same host and key, same size and steps. */
+export function checkTimingFor(item: ItemRun, body: SubmitBody): CheckTiming {
+	const host = new URL(item.endpoints.pollUrl).host;
+	const size = `${body.width ?? ''}x${body.height ?? ''}x${body.num_steps ?? ''}`;
+	return timingOfKind(`${item.run.keyHash}@${host}#${size}`, Date.now());
+}
+
+function timingOfKind(kind: string, now: number): CheckTiming {
+	if (now - lastSweepAt >= SWEEP_EVERY_MS) {
+		lastSweepAt = now;
+		for (const [id, timing] of kinds)
+			if (now - timing.lastUsedAt >= IDLE_FORGET_MS) kinds.delete(id);
+		for (const id of kinds.keys()) {
+			if (kinds.size <= MAX_SHARED_ENTRIES) break;
+			kinds.delete(id);
+		}
+	}
+	const timing = kinds.get(kind) ?? new CheckTiming();
+	kinds.delete(kind);
+	kinds.set(kind, timing);
+	return timing;
+}
+
+/** How many kinds of job the process remembers (for the long-run checks). */
+export function jobKindCount(): number {
+	return kinds.size;
+}

@@ -1,0 +1,78 @@
+import type { NodeApiError } from 'n8n-workflow';
+
+import type { JobSnapshot } from '../helpers/jobAnswer';
+import { parseJobAnswer } from '../helpers/jobAnswer';
+import { LAST_CHECK_MS, SCOUT_WAIT_MS } from '../helpers/tuning';
+import { checkStatus, checkStatusUntil } from '../transport/apiCalls';
+import type { CheckRole, CheckTiming } from './checkTiming';
+import type { ItemRun } from './itemRun';
+
+/** One status check of the job, tried again up to Max Retries times (Get Results). */
+export async function checkJobOnce(item: ItemRun, jobSetId: string): Promise<JobSnapshot> {
+	const answer = await checkStatus(item.run, {
+		url: item.endpoints.pollUrl,
+		jobSetId,
+		itemIndex: item.itemIndex,
+		policy: item.options,
+	});
+	return parseJobAnswer(answer, jobSetId);
+}
+
+export interface WaitOutcome {
+	snapshot: JobSnapshot;
+	timedOut: boolean;
+	/** The error of the status checks still failing at the deadline, if they were. */
+	lastProblem?: NodeApiError;
+}
+
+/**
+ * Checks a running job until it ends or its Job Timeout has passed since `since` (the last check
+ * is made at the deadline). With `timing` (a submitted job), the first check comes when jobs of
+ * its kind are likely done; then, as without it, one every Poll Interval. Ends early, returning
+ * the last state seen, when the run is stopping.
+ */
+export async function waitForJob(
+	item: ItemRun,
+	first: JobSnapshot,
+	since: number,
+	timing?: CheckTiming,
+): Promise<WaitOutcome> {
+	const { run, options } = item;
+	const jobSetId = first.jobSetId ?? '';
+	const deadline = since + options.timeoutMs;
+	const interval = options.pollIntervalMs;
+	let role: CheckRole | undefined;
+	let nextAt: number | undefined = timing ? undefined : Date.now() + interval;
+	let lastRunningAt: number | undefined;
+	let snapshot = first;
+	try {
+		for (;;) {
+			if (run.stopping) return { snapshot, timedOut: false };
+			if (timing && nextAt === undefined) {
+				const plan = timing.plan(interval, Date.now());
+				if (plan.afterMs !== undefined) [nextAt, role] = [since + plan.afterMs, plan.role];
+			}
+			const checkAt = Math.min(nextAt ?? Date.now() + SCOUT_WAIT_MS, deadline);
+			await run.waiter.wait(checkAt - Date.now());
+			if (run.stopping) return { snapshot, timedOut: false };
+			if (nextAt === undefined && Date.now() < deadline) continue;
+			const checked = await checkStatusUntil(
+				run,
+				{ url: item.endpoints.pollUrl, jobSetId, itemIndex: item.itemIndex, policy: options },
+				deadline + LAST_CHECK_MS,
+			);
+			if ('late' in checked) return { snapshot, timedOut: true, lastProblem: checked.lastProblem };
+			const answeredAt = Date.now();
+			snapshot = parseJobAnswer(checked.answer, jobSetId);
+			if (snapshot.state !== 'running') {
+				if (role) timing?.finishedJob(role, lastRunningAt, answeredAt - since, answeredAt);
+				return { snapshot, timedOut: false };
+			}
+			if (answeredAt >= deadline) return { snapshot, timedOut: true };
+			lastRunningAt = answeredAt - since;
+			nextAt = answeredAt + interval;
+		}
+	} finally {
+		if (role === 'scout') timing?.scoutEnded();
+	}
+}

@@ -1,0 +1,217 @@
+import type { IN8nHttpFullResponse } from 'n8n-workflow';
+
+import { CREDENTIAL_NAME } from '../../../credentials/PixazoApi.credentials';
+import { MAX_BACKOFF_MS, MIN_REQUEST_TIMEOUT_MS, PERSIST_BACKOFF_MS } from '../helpers/tuning';
+import { networkCodeOf, statusFailure } from './httpAnswers';
+import type { NodeRun } from './nodeRun';
+import { RunStopped } from './nodeRun';
+import type { PaceLine, Turn } from './pace/paceLine';
+import { paceLineFor } from './pace/paceLines';
+import type { GiveUp, Late, Request, RequestPolicy, Tried } from './request';
+import type { Failure, RequestKind, RetryRule } from './retryRules';
+import { backoffMs, retryRule, verdictOf } from './retryRules';
+
+/** The names in the debug log: the endpoints' own. */
+const LOG_NAMES: Record<RequestKind, string> = {
+	submit: 'submit',
+	statusCheck: 'poll',
+	download: 'download',
+};
+
+let orders = 0;
+
+/**
+ * The one send loop: waits for the request's turn in the pace line of its host and key, sends
+ * it through n8n (with the credential for API calls), and tries it again while retryRules says
+ * so. Returns what `read` made of the answer; throws what `describe` makes of a failure that
+ * ends it; when its deadline comes first, returns what `whenLate` makes of that (by default,
+ * it fails with its last failure).
+ */
+export async function send<T, L = never>(
+	run: NodeRun,
+	request: Request<T>,
+	whenLate: (late: Late) => L = (late) => {
+		throw request.describe(late.lastFailure ?? timedOut(request), late.tries);
+	},
+): Promise<T | L> {
+	const host = new URL(request.url).host;
+	const line = paceLineFor(host, request.withKey ? run.keyHash : '');
+	// A request tried again keeps its place in line, ahead of those that came after it.
+	const order = orders++;
+	let firstSentAt = Infinity;
+	const deadline = deadlineOf(request.giveUp, run, line, () => firstSentAt);
+	const late: Late = { tries: 0, limited: false };
+	for (let attempt = 0; ; attempt++) {
+		late.tries = attempt;
+		const turn = await waitForTurn(run, request, { line, host, order, deadline });
+		if (!turn) return whenLate(late);
+		firstSentAt = Math.min(firstSentAt, turn.sentAt);
+		const { tried, rule } = await tryInTurn(run, request, turn, attempt, deadline());
+		if ('value' in tried) return tried.value;
+		const { failure } = tried;
+		if (request.withKey && failure.kind === 'status' && failure.quota)
+			run.quotaUsedUp.set(host, failure);
+		if (!rule.retry) throw request.describe(failure, attempt);
+		// A 429 is the pace, not a problem: a deadline that comes while rate-limited is just late.
+		if (failure.kind === 'status' && failure.status === 429) late.limited = true;
+		else late.lastFailure = failure;
+		run.context.logger.debug(`Pixazo ${LOG_NAMES[request.kind]}: ${summary(failure)}, retrying`, {
+			itemIndex: request.itemIndex,
+			attempt,
+		});
+		if (!rule.backoff) continue;
+		const cap = persists(request) ? PERSIST_BACKOFF_MS : MAX_BACKOFF_MS;
+		const pause = backoffMs(attempt, request.policy.retryDelayMs, cap);
+		const left = deadline() - Date.now();
+		await run.waiter.wait(Math.min(pause, left));
+		if (pause >= left) return whenLate({ ...late, tries: attempt + 1 });
+	}
+}
+
+interface Place {
+	line: PaceLine;
+	host: string;
+	order: number;
+	deadline: () => number;
+}
+
+/**
+ * The request's turn in its line, or null when the deadline came first. Throws instead when the
+ * run is stopping or cancelled, or the host said the key's quota is used up: nothing is sent.
+ */
+async function waitForTurn<T>(
+	run: NodeRun,
+	request: Request<T>,
+	place: Place,
+): Promise<Turn | null> {
+	const quotaUsedUp = () => (request.withKey ? run.quotaUsedUp.get(place.host) : undefined);
+	const before = quotaUsedUp();
+	if (before) {
+		run.itemFailed();
+		throw request.describe(before, 0);
+	}
+	run.waiter.throwIfCancelled();
+	const lane = request.kind === 'submit' ? 'submit' : 'check';
+	const turn = await place.line.waitForTurn(run.slots, lane, place.order, place.deadline);
+	if (!turn) return null;
+	if (run.stopping) {
+		turn.finish('unused');
+		throw new RunStopped(run.context.getNode(), 'The run stopped before this item was sent');
+	}
+	const meanwhile = quotaUsedUp();
+	if (meanwhile) {
+		turn.finish('unused');
+		run.itemFailed();
+		throw request.describe(meanwhile, 0);
+	}
+	return turn;
+}
+
+/** Sends once in the turn, decides whether to try again, and reports the answer to the pace. */
+async function tryInTurn<T>(
+	run: NodeRun,
+	request: Request<T>,
+	turn: Turn,
+	attempt: number,
+	deadline: number,
+): Promise<{ tried: Tried<T>; rule: RetryRule }> {
+	let tried: Tried<T> | undefined;
+	let rule: RetryRule = { retry: false, backoff: false };
+	try {
+		tried = await tryOnce(run, request, deadline);
+		if ('failure' in tried) {
+			const { maxRetries } = request.policy;
+			rule = retryRule(request.kind, tried.failure, attempt, maxRetries, persists(request));
+			// A failure that ends the item stops the run before its slot frees for another request.
+			if (!rule.retry) run.itemFailed();
+		}
+	} finally {
+		finishTurn(turn, tried, request.policy);
+	}
+	return { tried, rule };
+}
+
+function timedOut<T>(request: Request<T>): Failure {
+	return { kind: 'network', code: 'TIMEOUT', timeoutMs: request.policy.requestTimeoutMs };
+}
+
+function persists<T>(request: Request<T>): boolean {
+	return 'at' in request.giveUp;
+}
+
+function deadlineOf(
+	giveUp: GiveUp,
+	run: NodeRun,
+	line: PaceLine,
+	firstSentAt: () => number,
+): () => number {
+	if ('at' in giveUp) return () => giveUp.at;
+	if ('patienceMs' in giveUp) {
+		return () =>
+			Math.min(firstSentAt(), Math.max(run.startedAt, line.pace.lastTakenAt)) + giveUp.patienceMs;
+	}
+	return () => Infinity;
+}
+
+/** Sends the request once and reads the answer. */
+async function tryOnce<T>(run: NodeRun, request: Request<T>, deadline: number): Promise<Tried<T>> {
+	// An answer is not awaited far past the deadline either.
+	const timeout = Math.min(
+		request.policy.requestTimeoutMs,
+		Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - Date.now()),
+	);
+	const response = await sendOnce(run, request, timeout);
+	if ('failure' in response) return response;
+	if (response.statusCode >= 200 && response.statusCode < 300) return await request.read(response);
+	// Let a streamed body that is not wanted flow away, so its connection is freed.
+	(response.body as { resume?: () => void } | undefined)?.resume?.();
+	return { failure: statusFailure(response) };
+}
+
+async function sendOnce<T>(
+	run: NodeRun,
+	request: Request<T>,
+	timeout: number,
+): Promise<IN8nHttpFullResponse | { failure: Failure }> {
+	const { context } = run;
+	const options = { ...request.http, url: request.url, timeout, returnFullResponse: true };
+	let sent: Promise<IN8nHttpFullResponse>;
+	if (request.withKey)
+		sent = context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_NAME, options);
+	else sent = context.helpers.httpRequest(options);
+	// The error itself is dropped on purpose: it carries the request headers, key included.
+	const answer = await sent.then(
+		(response) => response,
+		(error: unknown) => ({ code: networkCodeOf(error) ?? 'ECONNRESET' }),
+	);
+	if ('statusCode' in answer) return answer;
+	// A cancelled execution aborts the request: stop here instead of trying again.
+	run.waiter.throwIfCancelled();
+	if (request.http.abortSignal?.aborted) return { failure: { kind: 'stopped' } };
+	return { failure: { kind: 'network', code: answer.code, timeoutMs: timeout } };
+}
+
+/** Tells the host's pace how it answered (a 429's Retry-After, capped, pauses it); nothing if cancelled. */
+function finishTurn<T>(turn: Turn, tried: Tried<T> | undefined, policy: RequestPolicy): void {
+	if (!tried) {
+		turn.finish('unused');
+		return;
+	}
+	const failure = 'failure' in tried ? tried.failure : undefined;
+	const pauseMs =
+		failure?.kind === 'status' && failure.status === 429
+			? Math.min(failure.retryAfterMs ?? 0, policy.maxRetryAfterMs)
+			: 0;
+	turn.finish(verdictOf(failure), pauseMs);
+}
+
+function summary(failure: Failure): string {
+	switch (failure.kind) {
+		case 'status':
+			return `HTTP ${failure.status}`;
+		case 'network':
+			return failure.code;
+		default:
+			return 'an unusable answer';
+	}
+}
