@@ -36,14 +36,15 @@ export async function send<T, L = never>(
 ): Promise<T | L> {
 	const host = new URL(request.url).host;
 	const line = paceLineFor(host, request.withKey ? run.keyHash : '');
-	// A request tried again keeps its place in line, ahead of those that came after it.
-	const order = orders++;
+	// A request refused with 429 keeps its place in line; one that failed goes to the back, so
+	// that the probes of a failing host go round the waiting requests.
+	let order = orders++;
 	let firstSentAt = Infinity;
 	const deadline = deadlineOf(request.giveUp, run, line, () => firstSentAt);
 	const late: Late = { tries: 0, limited: false };
 	for (let attempt = 0; ; attempt++) {
 		late.tries = attempt;
-		const turn = await waitForTurn(run, request, { line, host, order, deadline });
+		const turn = await waitForTurn(run, request, { line, host, order, attempt, deadline });
 		if (!turn) return whenLate(late);
 		firstSentAt = Math.min(firstSentAt, turn.sentAt);
 		const { tried, rule } = await tryInTurn(run, request, turn, attempt, deadline());
@@ -54,7 +55,7 @@ export async function send<T, L = never>(
 		if (!rule.retry) throw request.describe(failure, attempt);
 		// A 429 is the pace, not a problem: a deadline that comes while rate-limited is just late.
 		if (failure.kind === 'status' && failure.status === 429) late.limited = true;
-		else late.lastFailure = failure;
+		else [late.lastFailure, order] = [failure, orders++];
 		run.context.logger.debug(`Pixazo ${LOG_NAMES[request.kind]}: ${summary(failure)}, retrying`, {
 			itemIndex: request.itemIndex,
 			attempt,
@@ -72,6 +73,7 @@ interface Place {
 	line: PaceLine;
 	host: string;
 	order: number;
+	attempt: number;
 	deadline: () => number;
 }
 
@@ -92,7 +94,8 @@ async function waitForTurn<T>(
 	}
 	run.waiter.throwIfCancelled();
 	const lane = request.kind === 'submit' ? 'submit' : 'check';
-	const turn = await place.line.waitForTurn(run.slots, lane, place.order, place.deadline);
+	const { line, order, attempt, deadline } = place;
+	const turn = await line.waitForTurn(run.slots, { lane, order, attempt, deadline });
 	if (!turn) return null;
 	if (run.stopping) {
 		turn.finish('unused');

@@ -18,11 +18,19 @@ export interface Turn {
 	finish(verdict: Verdict, pauseMs?: number): void;
 }
 
-interface Ticket {
-	slots: RunSlots;
+/** What a waiting request tells its line. */
+export interface Place {
 	lane: Lane;
+	/** Its place in line: lowest first. */
 	order: number;
+	/** How many times it was sent before: among urgent checks, the least tried goes first. */
+	attempt: number;
+	/** When it stops waiting (read anew each time: it may move). */
 	deadline: () => number;
+}
+
+interface Ticket extends Place {
+	slots: RunSlots;
 	/** The turn, or null once the deadline has come first. */
 	resolve: (turn: Turn | null) => void;
 	reject: (error: Error) => void;
@@ -53,23 +61,15 @@ export class PaceLine implements WaitingPlace {
 		this.lastUsedAt = now;
 	}
 
-	/**
-	 * Waits for a turn in `lane`, in line by `order` (lowest first: a retried request keeps its
-	 * place). Resolves null once `deadline()` has come first (it is read anew while waiting).
-	 */
-	async waitForTurn(
-		slots: RunSlots,
-		lane: Lane,
-		order: number,
-		deadline: () => number,
-	): Promise<Turn | null> {
+	/** Waits for a turn in the request's place; resolves null once its deadline has come first. */
+	async waitForTurn(slots: RunSlots, place: Place): Promise<Turn | null> {
 		this.lastUsedAt = Date.now();
 		slots.waitsIn(this);
 		const turn = new Promise<Turn | null>((resolve, reject) => {
-			const line = this.lanes[lane];
+			const line = this.lanes[place.lane];
 			let at = line.length;
-			while (at > 0 && line[at - 1].order > order) at--;
-			line.splice(at, 0, { slots, lane, order, deadline, resolve, reject });
+			while (at > 0 && line[at - 1].order > place.order) at--;
+			line.splice(at, 0, { ...place, slots, resolve, reject });
 		});
 		this.kick();
 		return await turn;
@@ -154,16 +154,21 @@ export class PaceLine implements WaitingPlace {
 		return submit >= 0 ? this.lanes.submit.splice(submit, 1)[0] : undefined;
 	}
 
-	/** The index of the sendable check whose deadline is nearest, if it is within URGENT_MS. */
+	/**
+	 * The sendable check whose deadline is within URGENT_MS: the least tried first, then the
+	 * nearest deadline (so one job's retries do not take every last chance of the others).
+	 */
 	private mostUrgentCheck(now: number): number {
 		let urgent = -1;
-		let nearest = now + URGENT_MS;
 		this.lanes.check.forEach((ticket, index) => {
-			const deadline = ticket.deadline();
-			if (deadline < nearest && !ticket.slots.isFull) {
+			if (ticket.slots.isFull || ticket.deadline() - now >= URGENT_MS) return;
+			const best = this.lanes.check[urgent];
+			if (
+				!best ||
+				ticket.attempt < best.attempt ||
+				(ticket.attempt === best.attempt && ticket.deadline() < best.deadline())
+			)
 				urgent = index;
-				nearest = deadline;
-			}
 		});
 		return urgent;
 	}
