@@ -13,6 +13,8 @@
 export const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 export const IF = 'n8n-nodes-base.if';
 export const NO_OP = 'n8n-nodes-base.noOp';
+export const SET = 'n8n-nodes-base.set';
+export const MERGE = 'n8n-nodes-base.merge';
 export const BASE_PREFIX = 'n8n-nodes-base.';
 
 /**
@@ -38,6 +40,22 @@ function describe(fullType, displayName, options = {}) {
 }
 
 /**
+ * Records one call of a stand-in node (what it received and its parameters).
+ * @param {any} context the node's execute context
+ * @param {StubRecorder} recorder
+ * @param {any[]} items
+ */
+function record(context, recorder, items) {
+	const node = context.getNode();
+	recorder(context.getExecutionId?.(), {
+		nodeName: node.name,
+		nodeType: node.type,
+		items: items.map((/** @type {any} */ item) => ({ ...item })),
+		parameters: { ...node.parameters },
+	});
+}
+
+/**
  * A pass-through node: returns its input items unchanged and records them.
  * @param {string} fullType
  * @param {string} displayName
@@ -50,13 +68,7 @@ function passThrough(fullType, displayName, recorder, options) {
 		/** @this {any} */
 		async execute() {
 			const items = this.getInputData();
-			const node = this.getNode();
-			recorder(this.getExecutionId?.(), {
-				nodeName: node.name,
-				nodeType: node.type,
-				items: items.map((/** @type {any} */ item) => ({ ...item })),
-				parameters: { ...node.parameters },
-			});
+			record(this, recorder, items);
 			return [items];
 		},
 	};
@@ -84,13 +96,7 @@ function ifNode(recorder) {
 		/** @this {any} */
 		async execute() {
 			const items = this.getInputData();
-			const node = this.getNode();
-			recorder(this.getExecutionId?.(), {
-				nodeName: node.name,
-				nodeType: node.type,
-				items: items.map((/** @type {any} */ item) => ({ ...item })),
-				parameters: { ...node.parameters },
-			});
+			record(this, recorder, items);
 			/** @type {any[]} */ const passed = [];
 			/** @type {any[]} */ const failed = [];
 			items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
@@ -98,6 +104,59 @@ function ifNode(recorder) {
 				(pass === true ? passed : failed).push({ ...item, pairedItem: { item: i } });
 			});
 			return [passed, failed];
+		},
+	};
+}
+
+/**
+ * A stand-in for n8n's Set (Edit Fields, version 3.x): the values of its `assignments`, evaluated
+ * by n8n-core (expressions included), are added to each item's JSON; binary data is kept, as the
+ * real node keeps it by default. Unlike the real node it also keeps the input's JSON fields, so a
+ * Set without assignments passes items through.
+ * @param {StubRecorder} recorder
+ */
+function setNode(recorder) {
+	const description = {
+		...describe(SET, 'Set (stub)'),
+		properties: [
+			{ displayName: 'Fields', name: 'assignments', type: 'assignmentCollection', default: {} },
+			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+		],
+	};
+	return {
+		description,
+		/** @this {any} */
+		async execute() {
+			const items = this.getInputData();
+			record(this, recorder, items);
+			return [
+				items.map((/** @type {any} */ item, /** @type {number} */ i) => {
+					/** @type {{ assignments?: { name: string, value: unknown }[] }} */
+					const { assignments = [] } = this.getNodeParameter('assignments', i, {});
+					const json = { ...item.json };
+					for (const { name, value } of assignments) json[name] = value;
+					return { ...item, json, pairedItem: { item: i } };
+				}),
+			];
+		},
+	};
+}
+
+/**
+ * A stand-in for n8n's Merge in *Choose Branch → Wait for All Inputs to Arrive → Data of
+ * Specified Input 1* (version 3.x): two inputs; it runs once both have arrived and outputs the
+ * items of input 1.
+ * @param {StubRecorder} recorder
+ */
+function mergeNode(recorder) {
+	const description = { ...describe(MERGE, 'Merge (stub)'), inputs: ['main', 'main'] };
+	return {
+		description,
+		/** @this {any} */
+		async execute() {
+			const first = this.getInputData(0);
+			record(this, recorder, [...first, ...this.getInputData(1)]);
+			return [first];
 		},
 	};
 }
@@ -111,6 +170,7 @@ function ifNode(recorder) {
  *   can be fed through it). n8n-workflow already treats this type name as a start node.
  * - `n8n-nodes-base.noOp`: passes items through (as the real No Operation node does).
  * - `n8n-nodes-base.if` when listed in `stubTypes`: evaluates its conditions (see ifNode).
+ * - `n8n-nodes-base.set` and `.merge` when listed: see setNode and mergeNode.
  * - every other `n8n-nodes-base.*` listed in `stubTypes`: passes items through unchanged.
  *
  * @param {string[]} stubTypes full type names (`n8n-nodes-base.httpRequest`) or short names (`httpRequest`)
@@ -129,8 +189,9 @@ export function createStubNodeTypes(stubTypes, recorder) {
 			throw new Error(`stubTypes only stands in for ${BASE_PREFIX}* node types, not "${raw}"`);
 		}
 		if (fullType in types) continue;
-		if (fullType === IF) {
-			types[IF] = ifNode(recorder);
+		const special = { [IF]: ifNode, [SET]: setNode, [MERGE]: mergeNode }[fullType];
+		if (special) {
+			types[fullType] = special(recorder);
 			continue;
 		}
 		const trigger = /trigger$/i.test(fullType);
