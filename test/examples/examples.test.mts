@@ -232,6 +232,10 @@ describe('example workflows', () => {
 		});
 		expect(run.error?.message).toBeUndefined();
 		expect(run.status).toBe('success');
+		// n8n's Set (3.3 and later) passes the files on only with Include Other Fields on.
+		expect(load(file).nodes.find((n) => n.name === 'Settings')?.parameters).toMatchObject({
+			includeOtherFields: true,
+		});
 		const { bucket, publicBaseUrl, imageKey, maskKey } = run.output('Settings')[0].json;
 		expect(bucket).toBe('my-inpaint-uploads');
 		expect(publicBaseUrl).toMatch(/^https:\/\/my-inpaint-uploads\.s3\.[a-z0-9-]+\.amazonaws\.com$/);

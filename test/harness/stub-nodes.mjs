@@ -110,9 +110,9 @@ function ifNode(recorder) {
 
 /**
  * A stand-in for n8n's Set (Edit Fields, version 3.x): the values of its `assignments`, evaluated
- * by n8n-core (expressions included), are added to each item's JSON; binary data is kept, as the
- * real node keeps it by default. Unlike the real node it also keeps the input's JSON fields, so a
- * Set without assignments passes items through.
+ * by n8n-core (expressions included), are added to each item's JSON and its binary data is kept,
+ * as the real node does with *Include Other Fields* on (version 3.3 and later drop both without
+ * it; the stand-in always keeps them, so a Set without assignments passes items through).
  * @param {StubRecorder} recorder
  */
 function setNode(recorder) {
@@ -120,6 +120,12 @@ function setNode(recorder) {
 		...describe(SET, 'Set (stub)'),
 		properties: [
 			{ displayName: 'Fields', name: 'assignments', type: 'assignmentCollection', default: {} },
+			{
+				displayName: 'Include Other Fields',
+				name: 'includeOtherFields',
+				type: 'boolean',
+				default: false,
+			},
 			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
 		],
 	};
