@@ -48,7 +48,7 @@ const pngFile = (fileName: string, png: Buffer) => ({
 	fileExtension: 'png',
 });
 /** What the trigger of an example that receives files is started with: the sample image and mask. */
-const START_ITEMS: Record<string, () => object[]> = {
+const START_ITEMS: Record<string, () => Record<string, unknown>[]> = {
 	'binary-in-via-s3.workflow.json': () => {
 		const { imagePng, maskPng } = createSampleImages();
 		return [
@@ -247,7 +247,7 @@ describe('example workflows', () => {
 		for (const [node, field, name] of [
 			['Upload image', 'image', imageKey],
 			['Upload mask', 'mask', maskKey],
-		]) {
+		] as [string, string, unknown][]) {
 			const [{ items }] = run.received(node) as { items: any[] }[];
 			expect(items[0].binary[field].fileName).toBe(field === 'image' ? 'dog.png' : 'dog-mask.png');
 			expect(items[0].json).toMatchObject({ bucket, [`${field}Key`]: name });
