@@ -39,20 +39,41 @@ function describe(fullType, displayName, options = {}) {
 	};
 }
 
+/** The empty Options collection the real nodes carry. */
+const OPTIONS = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	default: {},
+	options: [],
+};
+
 /**
- * Records one call of a stand-in node (what it received and its parameters).
- * @param {any} context the node's execute context
+ * A stand-in node type: each run records what it received (every input) and its parameters,
+ * then `work(context, items of input 1)` makes its outputs.
+ * @param {any} description
  * @param {StubRecorder} recorder
- * @param {any[]} items
+ * @param {(context: any, items: any[]) => any[][]} work
  */
-function record(context, recorder, items) {
-	const node = context.getNode();
-	recorder(context.getExecutionId?.(), {
-		nodeName: node.name,
-		nodeType: node.type,
-		items: items.map((/** @type {any} */ item) => ({ ...item })),
-		parameters: { ...node.parameters },
-	});
+function stub(description, recorder, work) {
+	return {
+		description,
+		/** @this {any} */
+		async execute() {
+			const items = this.getInputData();
+			const inputs = description.inputs.length;
+			const received =
+				inputs > 1 ? description.inputs.flatMap((_, k) => this.getInputData(k)) : items;
+			const node = this.getNode();
+			recorder(this.getExecutionId?.(), {
+				nodeName: node.name,
+				nodeType: node.type,
+				items: received.map((/** @type {any} */ item) => ({ ...item })),
+				parameters: { ...node.parameters },
+			});
+			return work(this, items);
+		},
+	};
 }
 
 /**
@@ -63,15 +84,7 @@ function record(context, recorder, items) {
  * @param {{ trigger?: boolean }} [options]
  */
 function passThrough(fullType, displayName, recorder, options) {
-	return {
-		description: describe(fullType, displayName, options),
-		/** @this {any} */
-		async execute() {
-			const items = this.getInputData();
-			record(this, recorder, items);
-			return [items];
-		},
-	};
+	return stub(describe(fullType, displayName, options), recorder, (_, items) => [items]);
 }
 
 /**
@@ -88,24 +101,18 @@ function ifNode(recorder) {
 		outputNames: ['true', 'false'],
 		properties: [
 			{ displayName: 'Conditions', name: 'conditions', type: 'filter', default: {} },
-			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			OPTIONS,
 		],
 	};
-	return {
-		description,
-		/** @this {any} */
-		async execute() {
-			const items = this.getInputData();
-			record(this, recorder, items);
-			/** @type {any[]} */ const passed = [];
-			/** @type {any[]} */ const failed = [];
-			items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
-				const pass = this.getNodeParameter('conditions', i, false, { extractValue: true });
-				(pass === true ? passed : failed).push({ ...item, pairedItem: { item: i } });
-			});
-			return [passed, failed];
-		},
-	};
+	return stub(description, recorder, (context, items) => {
+		/** @type {any[]} */ const passed = [];
+		/** @type {any[]} */ const failed = [];
+		items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
+			const pass = context.getNodeParameter('conditions', i, false, { extractValue: true });
+			(pass === true ? passed : failed).push({ ...item, pairedItem: { item: i } });
+		});
+		return [passed, failed];
+	});
 }
 
 /**
@@ -126,26 +133,18 @@ function setNode(recorder) {
 				type: 'boolean',
 				default: false,
 			},
-			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			OPTIONS,
 		],
 	};
-	return {
-		description,
-		/** @this {any} */
-		async execute() {
-			const items = this.getInputData();
-			record(this, recorder, items);
-			return [
-				items.map((/** @type {any} */ item, /** @type {number} */ i) => {
-					/** @type {{ assignments?: { name: string, value: unknown }[] }} */
-					const { assignments = [] } = this.getNodeParameter('assignments', i, {});
-					const json = { ...item.json };
-					for (const { name, value } of assignments) json[name] = value;
-					return { ...item, json, pairedItem: { item: i } };
-				}),
-			];
-		},
-	};
+	return stub(description, recorder, (context, items) => [
+		items.map((/** @type {any} */ item, /** @type {number} */ i) => {
+			/** @type {{ assignments?: { name: string, value: unknown }[] }} */
+			const { assignments = [] } = context.getNodeParameter('assignments', i, {});
+			const json = { ...item.json };
+			for (const { name, value } of assignments) json[name] = value;
+			return { ...item, json, pairedItem: { item: i } };
+		}),
+	]);
 }
 
 /**
@@ -156,15 +155,7 @@ function setNode(recorder) {
  */
 function mergeNode(recorder) {
 	const description = { ...describe(MERGE, 'Merge (stub)'), inputs: ['main', 'main'] };
-	return {
-		description,
-		/** @this {any} */
-		async execute() {
-			const first = this.getInputData(0);
-			record(this, recorder, [...first, ...this.getInputData(1)]);
-			return [first];
-		},
-	};
+	return stub(description, recorder, (_, first) => [first]);
 }
 
 /**
