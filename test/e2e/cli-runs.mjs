@@ -1,7 +1,7 @@
 // The `n8n execute` runs of one line: the package installed as a community package in a fresh
 // user folder, credentials and workflows imported, every workflow executed and its JSON checked;
 // then the failing runs (wrong key, API unreachable). Returns what was checked.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -14,7 +14,8 @@ import {
 import { installCommunityPackage } from './install.mjs';
 import { NODE_TYPE, check, freePort, seconds, step } from './lib.mjs';
 import { N8nCli, nodeItems, nodeRuns } from './n8n.mjs';
-import { WRONG_KEY, cliWorkflows, credentials } from './workflows.mjs';
+import { objectInBucket } from './s3-runs.mjs';
+import { BUCKETS, WRONG_KEY, cliWorkflows, credentials, storageCredentials } from './workflows.mjs';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -87,7 +88,7 @@ const exitOf = (e) => (e.code === null ? `killed by ${e.signal} while exiting` :
 const errorMessage = (execution) =>
 	execution.result?.data?.resultData?.error?.message ?? '(no error in the run JSON)';
 
-export async function cliRuns({ n8n, tarball, sim, fakeModel, workDir, report }) {
+export async function cliRuns({ line, n8n, tarball, sim, s3, fakeModel, workDir, report }) {
 	const userFolder = join(workDir, 'cli-user');
 	const filesDir = join(workDir, 'files');
 	const keys = [sim.key, WRONG_KEY];
@@ -98,11 +99,16 @@ export async function cliRuns({ n8n, tarball, sim, fakeModel, workDir, report })
 	);
 	report(`community package ${pkg.version} in ${pkg.installedDir}`);
 	const cli = new N8nCli(n8n, userFolder, filesDir);
-	const workflows = { ...cliWorkflows(filesDir), agent: agentWorkflow(sim, modelName(n8n)) };
+	const workflows = { ...cliWorkflows(line), agent: agentWorkflow(sim, modelName(n8n)) };
 
 	await step(
-		`${n8n.name}: n8n import:credentials (right key, wrong key, unreachable API, fake OpenAI model)`,
-		() => cli.importCredentials([...credentials(sim, closedPort), openAiCredential(fakeModel)]),
+		`${n8n.name}: n8n import:credentials (right key, wrong key, unreachable API, fake OpenAI model, AWS and S3 to the local S3 server)`,
+		() =>
+			cli.importCredentials([
+				...credentials(sim, closedPort),
+				openAiCredential(fakeModel),
+				...storageCredentials(s3),
+			]),
 	);
 	await step(`${n8n.name}: n8n import:workflow (${Object.keys(workflows).length} workflows)`, () =>
 		cli.importWorkflows(Object.values(workflows)),
@@ -123,19 +129,20 @@ export async function cliRuns({ n8n, tarball, sim, fakeModel, workDir, report })
 		return `succeeded, ${item.json.imageUrl}, binary ${binary.fileName} ${binary.mimeType} ${binary.fileSize ?? ''}`.trim();
 	});
 
-	await execute('s3', 'S3 example, S3 → Read/Write Files from Disk', async (e) => {
-		const [item] = assertSucceeded('S3 copy', e, 'Inpaint', sim);
-		assertPngBinary('S3 copy', item);
-		const file = join(filesDir, `${item.json.jobSetId}.png`);
-		check(existsSync(file), `S3 copy: n8n wrote no file ${file}`);
-		const written = readFileSync(file);
+	const s3Node = line === '2' ? 'AWS S3 node' : "n8n's S3 node";
+	await execute('s3', `S3 example, ${s3Node} → local S3 server`, async (e) => {
+		const [item] = assertSucceeded('S3 upload', e, 'Inpaint', sim);
+		assertPngBinary('S3 upload', item);
+		const bucket = line === '2' ? BUCKETS.awsS3Node : BUCKETS.s3Node;
+		const key = `${item.json.jobSetId}.png`;
+		const stored = await objectInBucket(s3, bucket, key, 'S3 upload');
 		const served = Buffer.from(await (await fetch(item.json.imageUrl)).arrayBuffer());
-		check(written.subarray(0, 8).equals(PNG_SIGNATURE), 'S3 copy: the written file is not a PNG');
+		check(stored.bytes.subarray(0, 8).equals(PNG_SIGNATURE), 'S3 upload: the object is not a PNG');
 		check(
-			written.equals(served),
-			`S3 copy: the written file (${written.length} B) differs from the API's image (${served.length} B)`,
+			stored.bytes.equals(served),
+			`S3 upload: the object (${stored.bytes.length} B) differs from the API's image (${served.length} B)`,
 		);
-		return `n8n wrote ${written.length} bytes to ${file}, identical to the API's image`;
+		return `${s3Node} uploaded ${key} to ${bucket} (${stored.how}, ${stored.contentType}); read back without credentials: ${stored.bytes.length} bytes, identical to the API's image`;
 	});
 
 	await execute('telegram', 'Telegram example, Telegram → No Operation', (e) => {

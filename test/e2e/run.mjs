@@ -20,7 +20,9 @@ import {
 	updateLockfile,
 } from './install.mjs';
 import { CACHE, LINES, killAllChildren, runOk, say, seconds, step, timings } from './lib.mjs';
+import { startS3Server } from './s3-server.mjs';
 import { serverChecks } from './server-checks.mjs';
+import { BUCKETS } from './workflows.mjs';
 
 if (process.argv.includes('--update-locks')) {
 	// After changing a version in lib.mjs: resolve each line afresh and save test/e2e/locks/*.json.
@@ -47,7 +49,7 @@ const t0 = Date.now();
 const reports = [];
 
 /** Everything for one line: install (or reuse) n8n, then the CLI runs, then on 2.x the server checks. */
-async function runLine(line, packed, sim, fakeModel, node24, sqlite3) {
+async function runLine(line, packed, sim, s3, fakeModel, node24, sqlite3) {
 	const { name } = LINES[line];
 	const report = (text) => {
 		reports.push(`${name}: ${text}`);
@@ -70,7 +72,7 @@ async function runLine(line, packed, sim, fakeModel, node24, sqlite3) {
 		.split('\n')
 		.pop();
 	report(`n8n ${n8nVersion} on Node ${versions.stdout}`);
-	const ctx = { n8n, tarball: packed.tarball, sim, fakeModel, workDir, report };
+	const ctx = { line, n8n, tarball: packed.tarball, sim, s3, fakeModel, workDir, report };
 	try {
 		await cliRuns(ctx);
 		if (line === '2') await serverChecks(ctx);
@@ -82,6 +84,7 @@ async function runLine(line, packed, sim, fakeModel, node24, sqlite3) {
 }
 
 let sim;
+let s3;
 let fakeModel;
 const failures = [];
 try {
@@ -95,6 +98,10 @@ try {
 	say(`  ${sim.url} (submit ${sim.submitBaseUrl}, poll ${sim.pollBaseUrl})`);
 	fakeModel = await step('start the fake OpenAI-compatible model', () => startFakeOpenAi());
 	say(`  ${fakeModel.baseUrl}/chat/completions`);
+	s3 = await step('start the S3-compatible server (s3rver)', () =>
+		startS3Server({ dir: join(CACHE, 'runs', 's3'), buckets: Object.values(BUCKETS) }),
+	);
+	say(`  ${s3.url} (pid ${s3.child.pid}), buckets ${Object.values(BUCKETS).join(', ')}`);
 
 	// Started now, awaited where needed: Node 24, and sqlite3 built while n8n downloads.
 	const node24 = lines.some((l) => LINES[l].node24)
@@ -105,7 +112,7 @@ try {
 		: step('build sqlite3 from source for the n8n installs (reused when cached)', ensureSqlite3);
 	sqlite3?.catch(() => {}); // reported by the lines that wait for it
 	const outcomes = await Promise.allSettled(
-		lines.map((line) => runLine(line, packed, sim, fakeModel, node24, sqlite3)),
+		lines.map((line) => runLine(line, packed, sim, s3, fakeModel, node24, sqlite3)),
 	);
 	outcomes.forEach(
 		(o, i) => o.status === 'rejected' && failures.push([LINES[lines[i]].name, o.reason]),
@@ -115,6 +122,7 @@ try {
 } finally {
 	await sim?.close();
 	await fakeModel?.close();
+	await s3?.stop();
 	killAllChildren();
 }
 

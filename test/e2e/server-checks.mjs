@@ -1,15 +1,18 @@
 // `n8n start` checks (run on n8n 2.x): the server on 127.0.0.1 with the CLI runs' user folder
 // (package, credentials), readiness, the owner created over the REST API, the node and the
 // credential type listed, n8n's credential test (right key passes, wrong key fails), one workflow
-// run through a webhook; the server is stopped by its process id, also on failure.
+// run through a webhook, and the files-in example through the local S3 server (s3-runs.mjs); the
+// server is stopped by its process id, also on failure.
 import { join } from 'node:path';
 
-import { NODE_TYPE, check, say, sleep, step } from './lib.mjs';
-import { createWorkflow, setupOwner, startServer } from './server.mjs';
+import { NODE_TYPE, check, say, step } from './lib.mjs';
+import { binaryInChecks } from './s3-runs.mjs';
+import { activateAndCall, setupOwner, startServer } from './server.mjs';
 import { CREDENTIAL, WRONG_KEY, webhookWorkflow } from './workflows.mjs';
 import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
-export async function serverChecks({ n8n, sim, workDir, report }) {
+export async function serverChecks(ctx) {
+	const { n8n, sim, workDir, report } = ctx;
 	let server;
 	try {
 		server = await step(`${n8n.name}: n8n start on 127.0.0.1, wait for /healthz/readiness`, () =>
@@ -82,15 +85,9 @@ export async function serverChecks({ n8n, sim, workDir, report }) {
 
 		await step(`${n8n.name}: a workflow run through a webhook`, async () => {
 			const path = `pixazo-e2e-${server.port}`;
-			const { id, versionId } = await createWorkflow(rest, webhookWorkflow(path, sim));
-			const activated = await rest('POST', `/rest/workflows/${id}/activate`, { versionId });
-			check(activated.status === 200, 'activating the workflow failed', activated.text);
-			let answer;
-			for (let attempt = 0; attempt < 40; attempt++) {
-				answer = await rest('POST', `/webhook/${path}`, { prompt: 'Change to a lion' });
-				if (answer.status !== 404) break;
-				await sleep(250); // the webhook is registered a moment after activation
-			}
+			const answer = await activateAndCall(rest, webhookWorkflow(path, sim), () =>
+				rest('POST', `/webhook/${path}`, { prompt: 'Change to a lion' }),
+			);
 			check(answer.status === 200, `the webhook answered ${answer.status}`, answer.text);
 			const item = Array.isArray(answer.json) ? answer.json[0] : answer.json;
 			check(
@@ -100,6 +97,8 @@ export async function serverChecks({ n8n, sim, workDir, report }) {
 			);
 			report(`webhook POST /webhook/${path} → ${item.status}, ${item.imageUrl}`);
 		});
+
+		await binaryInChecks({ ...ctx, rest, base: server.base, port: server.port });
 	} finally {
 		if (server) {
 			const { pid } = server.child;

@@ -1,6 +1,9 @@
 // `n8n start` for the e2e checks and the screenshots: the server on 127.0.0.1 (its own ports),
 // waiting for /healthz/readiness, a REST client that keeps n8n's auth cookie, the owner account.
 // The server is stopped by its process id (`stop()`; run.mjs also kills it on any exit).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
 import { answerOf, check, freePort, sleep, start, stopChild } from './lib.mjs';
 import { n8nEnv } from './n8n.mjs';
 
@@ -91,4 +94,39 @@ export async function createWorkflow(rest, workflow) {
 		created.text,
 	);
 	return created.json.data;
+}
+
+/**
+ * Creates a workflow with a webhook over REST and activates it; then `call()` (a request to the
+ * webhook) until it is not a 404: n8n registers the webhook a moment after activation.
+ * Returns the first answer that is not a 404 (or the last 404 after 10 s), with the workflow's id.
+ */
+export async function activateAndCall(rest, workflow, call) {
+	const { id, versionId } = await createWorkflow(rest, workflow);
+	const activated = await rest('POST', `/rest/workflows/${id}/activate`, { versionId });
+	check(activated.status === 200, 'activating the workflow failed', activated.text);
+	let answer;
+	for (let attempt = 0; attempt < 40; attempt++) {
+		answer = await call();
+		if (answer.status !== 404) break;
+		await sleep(250);
+	}
+	return { ...answer, workflowId: id };
+}
+
+/**
+ * Why the last execution of a workflow failed, for a failed check: the error and the node, read
+ * over REST (n8n keeps execution data in flatted's format, parsed with n8n's own copy).
+ */
+export async function lastExecutionError(rest, n8n, workflowId) {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	const list = await rest('GET', `/rest/executions?filter=${filter}&limit=1`);
+	const id = list.json?.data?.results?.[0]?.id;
+	if (!id) return `no execution found (${list.status})`;
+	const { json } = await rest('GET', `/rest/executions/${id}`);
+	const { parse } = createRequire(join(n8n.dir, 'node_modules', 'n8n', 'package.json'))('flatted');
+	const raw = json?.data?.data;
+	const data = typeof raw === 'string' ? parse(raw) : raw;
+	const error = data?.resultData?.error;
+	return `execution ${id} ${json?.data?.status}: ${data?.resultData?.lastNodeExecuted ?? '?'}: ${error?.message ?? '(no error)'} ${error?.description ?? ''}`;
 }

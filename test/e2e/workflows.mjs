@@ -1,11 +1,13 @@
 // The credentials and workflows the e2e imports into n8n. The dog → lion example is imported as
-// it is; the S3, Telegram and wait-loop examples get e2e copies whose online-only nodes are swapped
-// for nodes that work offline (the binary is written to disk by n8n's "Read/Write Files from
-// Disk" node, or reaches a No Operation node), so the image really flows through real n8n.
+// it is; the Telegram and wait-loop examples get e2e copies whose online-only nodes are swapped
+// for nodes that work offline (the binary reaches a No Operation node), so the image really flows
+// through real n8n. The storage examples keep n8n's real S3 nodes, pointed at the local
+// S3-compatible server (s3-server.mjs) by their credential and bucket.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { NODE_TYPE, ROOT } from './lib.mjs';
+import { S3_ACCESS_KEY, S3_SECRET_KEY } from './s3-server.mjs';
 import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
 
 export const CREDENTIAL = { id: 'pixazoSimulator', name: 'Pixazo API' };
@@ -28,6 +30,44 @@ export function credentials(sim, closedPort) {
 		}),
 	];
 }
+
+/** The examples' AWS credential reference, and the e2e's S3 credential (n8n's S3 node). */
+export const AWS_CREDENTIAL = { id: 'awsAccount', name: 'AWS account' };
+export const S3_CREDENTIAL = { id: 's3Compatible', name: 'S3-compatible storage' };
+/**
+ * The buckets on the local S3 server. n8n's AWS S3 node sends a request to the credential's
+ * custom S3 endpoint only for a bucket name with a dot (path-style); any other name goes to
+ * <bucket>.s3.<region>.amazonaws.com. n8n's S3 node takes any name.
+ */
+export const BUCKETS = { awsS3Node: 'inpaint.e2e', s3Node: 'inpaint-e2e' };
+
+/**
+ * The storage credentials, both pointing at the local S3 server: `aws` with *Custom Endpoints* →
+ * *S3 Endpoint* (for the AWS S3 node), `s3` with *Force Path Style* (for the S3 node).
+ */
+export function storageCredentials(s3) {
+	const keys = { accessKeyId: S3_ACCESS_KEY, secretAccessKey: S3_SECRET_KEY };
+	return [
+		{
+			...AWS_CREDENTIAL,
+			type: 'aws',
+			data: { region: 'us-east-1', ...keys, customEndpoints: true, s3Endpoint: s3.url },
+		},
+		{
+			...S3_CREDENTIAL,
+			type: 's3',
+			data: { endpoint: s3.url, region: 'us-east-1', ...keys, forcePathStyle: true },
+		},
+	];
+}
+
+/** n8n's S3 node with the parameters of an AWS S3 node (the two share them), as the README says for R2 and n8n 1.x. */
+const asS3Node = (node) => ({
+	...node,
+	type: 'n8n-nodes-base.s3',
+	typeVersion: 1,
+	credentials: { s3: S3_CREDENTIAL },
+});
 
 export const example = (name) =>
 	JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.workflow.json`), 'utf8'));
@@ -60,19 +100,23 @@ export function manualStart(workflow, triggerName) {
 	return workflow;
 }
 
-const writeToDisk = (fileName) => ({
-	parameters: { operation: 'write', fileName, dataPropertyName: 'data', options: {} },
-	type: 'n8n-nodes-base.readWriteFile',
-	typeVersion: 1,
-});
-
 const noOp = { parameters: {}, type: 'n8n-nodes-base.noOp', typeVersion: 1 };
 
-/** The workflows the CLI runs, keyed by what they show. `outDir` receives written images. */
-export function cliWorkflows(outDir) {
+/**
+ * The workflows the CLI runs, keyed by what they show. The S3 example uploads to the local S3
+ * server: with its AWS S3 node on n8n 2.x; on n8n 1.x with n8n's S3 node in its place (1.x's AWS
+ * credential signs requests to a custom endpoint for no service, which S3 servers refuse).
+ */
+export function cliWorkflows(line) {
 	const s3 = example('inpaint-to-s3');
-	Object.assign(s3, { id: 'pxE2eS3Disk01', name: 'e2e: Inpaint → file on disk (S3 stand-in)' });
-	swapNode(s3, 'Upload to S3', writeToDisk(`=${outDir}/{{ $json.jobSetId }}.png`));
+	const upload = s3.nodes.find((n) => n.name === 'Upload to S3');
+	const aws = line === '2';
+	upload.parameters.bucketName = aws ? BUCKETS.awsS3Node : BUCKETS.s3Node;
+	Object.assign(s3, {
+		id: aws ? 'pxE2eS3Aws01' : 'pxE2eS3Node01',
+		name: `e2e: Inpaint → ${aws ? 'AWS S3' : 'S3'} node → local S3`,
+	});
+	if (!aws) swapNode(s3, upload.name, asS3Node(upload));
 
 	const telegram = example('inpaint-to-telegram');
 	Object.assign(telegram, {
@@ -160,6 +204,29 @@ export function webhookWorkflow(path, sim) {
 }
 
 /**
+ * examples/binary-in-via-s3 for `n8n start`, on webhook `path`: as shipped but for *Settings*
+ * (the local bucket and its public address), and with `node: 's3'` its two AWS S3 nodes replaced
+ * by n8n's S3 node (the README's way for R2 and n8n 1.x).
+ */
+export function binaryInWorkflow(s3, path, { node = 'awsS3' } = {}) {
+	const workflow = example('binary-in-via-s3');
+	const bucket = node === 'awsS3' ? BUCKETS.awsS3Node : BUCKETS.s3Node;
+	workflow.name = `e2e: files in → ${node === 'awsS3' ? 'AWS S3' : 'S3'} node → Inpaint → reply`;
+	const settings = workflow.nodes.find((n) => n.name === 'Settings').parameters.assignments;
+	const set = (name, value) => (settings.assignments.find((a) => a.name === name).value = value);
+	set('bucket', bucket);
+	set('publicBaseUrl', `${s3.url}/${bucket}`);
+	const webhook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+	webhook.parameters.path = path;
+	webhook.webhookId = `e2e00000-0000-4000-8000-${node === 'awsS3' ? '0000000000b1' : '0000000000b2'}`;
+	if (node === 's3')
+		for (const n of workflow.nodes.filter((n) => n.type === 'n8n-nodes-base.awsS3'))
+			swapNode(workflow, n.name, asS3Node(n));
+	return { workflow, bucket };
+}
+
+/**
+ * For the screenshots:/**
  * For the screenshots: the dog → lion example's Submit node (every additional field set), a Get
  * Results node as a first-time user adds it, and a node with every option at its default.
  */

@@ -1,8 +1,10 @@
 // Every example workflow is a real n8n workflow file (it imports into n8n as it is); here every
 // Inpaint node in it runs through n8n's engine against the simulator. The other nodes (S3,
-// Telegram, Wait, If, Schedule, Webhook, sticky notes) stay in the files; the test stands in
-// pass-through nodes for them, except the If, whose stand-in evaluates its conditions (so the
-// wait loops really loop). The AI Agent example's Inpaint runs as a tool, called by n8n's
+// Telegram, Wait, If, Schedule, Webhook, Set, Merge, Respond to Webhook, sticky notes) stay in the
+// files; the test stands in pass-through nodes for them, except the If, whose stand-in evaluates
+// its conditions (so the wait loops really loop), the Set, whose stand-in evaluates its fields,
+// and the Merge, which waits for both inputs. An example whose trigger receives files is started
+// with an item holding them. The AI Agent example's Inpaint runs as a tool, called by n8n's
 // LangChain nodes: npm run e2e runs it in the n8n application against a fake model; here its
 // parameters are checked.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createSampleImages } from '../../simulator/png.mjs';
 import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
 import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
@@ -32,7 +35,30 @@ const STUBS = [
 	'n8n-nodes-base.scheduleTrigger',
 	'n8n-nodes-base.webhook',
 	'n8n-nodes-base.stickyNote',
+	'n8n-nodes-base.set',
+	'n8n-nodes-base.merge',
+	'n8n-nodes-base.respondToWebhook',
 ];
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** A file as n8n's Webhook hands it on (binary data kept inline). */
+const pngFile = (fileName: string, png: Buffer) => ({
+	data: png.toString('base64'),
+	mimeType: 'image/png',
+	fileName,
+	fileExtension: 'png',
+});
+/** What the trigger of an example that receives files is started with: the sample image and mask. */
+const START_ITEMS: Record<string, () => Record<string, unknown>[]> = {
+	'binary-in-via-s3.workflow.json': () => {
+		const { imagePng, maskPng } = createSampleImages();
+		return [
+			{
+				json: { body: { prompt: 'Change to a lion' } },
+				binary: { image: pngFile('dog.png', imagePng), mask: pngFile('dog-mask.png', maskPng) },
+			},
+		];
+	},
+};
 
 type WorkflowNode = {
 	id: string;
@@ -66,7 +92,7 @@ describe('example workflows', () => {
 		await disposeHarness();
 	});
 
-	it('includes dog → lion, a wait loop, a storage upload, a messaging post and the crash-safe queue-mode pattern', () => {
+	it('includes dog → lion, a wait loop, a storage upload, a messaging post, the crash-safe queue-mode pattern and files in through a bucket', () => {
 		expect(files).toEqual(
 			expect.arrayContaining([
 				'inpaint-dog-to-lion.workflow.json',
@@ -75,6 +101,7 @@ describe('example workflows', () => {
 				'inpaint-to-telegram.workflow.json',
 				'ai-agent-inpaint-tool.workflow.json',
 				'queue-mode-crash-safe.workflow.json',
+				'binary-in-via-s3.workflow.json',
 			]),
 		);
 	});
@@ -132,6 +159,7 @@ describe('example workflows', () => {
 						pixazoApi: simulatorCredential(sim),
 					},
 					binaryMode: 'filesystem',
+					input: START_ITEMS[file]?.(),
 				});
 				expect(run.error?.message).toBeUndefined();
 				expect(run.status).toBe('success');
@@ -154,16 +182,18 @@ describe('example workflows', () => {
 					}
 					if (node.parameters.options?.downloadImages) {
 						const bytes = await run.readBinary(items[0], 'data');
-						expect(bytes.subarray(0, 8)).toEqual(
-							Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-						);
+						expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
 						expect(binary?.data?.mimeType).toBe('image/png');
 					}
 				}
-				// What the storage and messaging nodes would have received: the image, as binary.
-				for (const node of workflow.nodes.filter((n) => /awsS3|telegram/.test(n.type))) {
+				// What the storage, messaging and answering nodes would have received: an image, as
+				// binary, in the field they read (the result, or the files to upload).
+				for (const node of workflow.nodes.filter((n) =>
+					/awsS3|telegram|respondToWebhook/.test(n.type),
+				)) {
 					const received = run.received(node.name);
-					expect(received?.[0]?.items?.[0]?.binary?.data?.mimeType, node.name).toBe('image/png');
+					const field = node.parameters.binaryPropertyName ?? 'data';
+					expect(received?.[0]?.items?.[0]?.binary?.[field]?.mimeType, node.name).toBe('image/png');
 				}
 			},
 		);
@@ -188,6 +218,50 @@ describe('example workflows', () => {
 				workflow.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.chatTrigger')!.name
 			].main[0][0].node,
 		).toBe(agent.name);
+	});
+
+	it('files in through a bucket: both files uploaded under unguessable keys, inpainted from their public URLs, the image sent back', async () => {
+		sim.reset();
+		const file = 'binary-in-via-s3.workflow.json';
+		const run = await runWorkflow({
+			pkg,
+			workflow: load(file),
+			credentials: { pixazoApi: simulatorCredential(sim) },
+			binaryMode: 'filesystem',
+			input: START_ITEMS[file](),
+		});
+		expect(run.error?.message).toBeUndefined();
+		expect(run.status).toBe('success');
+		// n8n's Set (3.3 and later) passes the files on only with Include Other Fields on.
+		expect(load(file).nodes.find((n) => n.name === 'Settings')?.parameters).toMatchObject({
+			includeOtherFields: true,
+		});
+		const { bucket, publicBaseUrl, imageKey, maskKey } = run.output('Settings')[0].json;
+		expect(bucket).toBe('my-inpaint-uploads');
+		expect(publicBaseUrl).toMatch(/^https:\/\/my-inpaint-uploads\.s3\.[a-z0-9-]+\.amazonaws\.com$/);
+		const key = (kind: string) =>
+			new RegExp(`^inpaint-uploads/\\d{4}-\\d{2}-\\d{2}/[^/]+-[0-9a-z]{4,10}-${kind}\\.png$`);
+		expect(imageKey).toMatch(key('image'));
+		expect(maskKey).toMatch(key('mask'));
+		// Each upload node gets the file in the field it reads, with the bucket and its key.
+		for (const [node, field, name] of [
+			['Upload image', 'image', imageKey],
+			['Upload mask', 'mask', maskKey],
+		] as [string, string, unknown][]) {
+			const [{ items }] = run.received(node) as { items: any[] }[];
+			expect(items[0].binary[field].fileName).toBe(field === 'image' ? 'dog.png' : 'dog-mask.png');
+			expect(items[0].json).toMatchObject({ bucket, [`${field}Key`]: name });
+		}
+		const submits = sim.requests().filter((r: any) => r.endpoint === 'submit');
+		expect(submits).toHaveLength(1);
+		expect(submits[0].body).toMatchObject({
+			prompt: 'Change to a lion',
+			imageUrl: `${publicBaseUrl}/${imageKey}`,
+			maskUrl: `${publicBaseUrl}/${maskKey}`,
+		});
+		const [answered] = run.received('Return the image') as { items: any[] }[];
+		expect(answered.items[0].json.status).toBe('succeeded');
+		expect(answered.items[0].binary.data.mimeType).toBe('image/png');
 	});
 
 	it('loops Get Results → If → Wait until the job is done, chaining the Job Set ID by the default expression', async () => {

@@ -154,8 +154,10 @@ function pickStartNode(workflow, startNode) {
 	const chosen = workflow.getStartNode();
 	if (chosen) return chosen;
 	const withInputs = new Set(Object.keys(workflow.connectionsByDestinationNode));
+	// The first enabled node nothing leads into; sticky notes are not nodes that run.
 	const first = Object.values(workflow.nodes).find(
-		(/** @type {any} */ n) => !n.disabled && !withInputs.has(n.name),
+		(/** @type {any} */ n) =>
+			!n.disabled && !withInputs.has(n.name) && n.type !== 'n8n-nodes-base.stickyNote',
 	);
 	if (!first) throw new Error('runWorkflow: could not find a node to start the workflow from');
 	return first;

@@ -13,6 +13,8 @@
 export const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 export const IF = 'n8n-nodes-base.if';
 export const NO_OP = 'n8n-nodes-base.noOp';
+export const SET = 'n8n-nodes-base.set';
+export const MERGE = 'n8n-nodes-base.merge';
 export const BASE_PREFIX = 'n8n-nodes-base.';
 
 /**
@@ -37,6 +39,43 @@ function describe(fullType, displayName, options = {}) {
 	};
 }
 
+/** The empty Options collection the real nodes carry. */
+const OPTIONS = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	default: {},
+	options: [],
+};
+
+/**
+ * A stand-in node type: each run records what it received (every input) and its parameters,
+ * then `work(context, items of input 1)` makes its outputs.
+ * @param {any} description
+ * @param {StubRecorder} recorder
+ * @param {(context: any, items: any[]) => any[][]} work
+ */
+function stub(description, recorder, work) {
+	return {
+		description,
+		/** @this {any} */
+		async execute() {
+			const items = this.getInputData();
+			const inputs = description.inputs.length;
+			const received =
+				inputs > 1 ? description.inputs.flatMap((_, k) => this.getInputData(k)) : items;
+			const node = this.getNode();
+			recorder(this.getExecutionId?.(), {
+				nodeName: node.name,
+				nodeType: node.type,
+				items: received.map((/** @type {any} */ item) => ({ ...item })),
+				parameters: { ...node.parameters },
+			});
+			return work(this, items);
+		},
+	};
+}
+
 /**
  * A pass-through node: returns its input items unchanged and records them.
  * @param {string} fullType
@@ -45,21 +84,7 @@ function describe(fullType, displayName, options = {}) {
  * @param {{ trigger?: boolean }} [options]
  */
 function passThrough(fullType, displayName, recorder, options) {
-	return {
-		description: describe(fullType, displayName, options),
-		/** @this {any} */
-		async execute() {
-			const items = this.getInputData();
-			const node = this.getNode();
-			recorder(this.getExecutionId?.(), {
-				nodeName: node.name,
-				nodeType: node.type,
-				items: items.map((/** @type {any} */ item) => ({ ...item })),
-				parameters: { ...node.parameters },
-			});
-			return [items];
-		},
-	};
+	return stub(describe(fullType, displayName, options), recorder, (_, items) => [items]);
 }
 
 /**
@@ -76,30 +101,61 @@ function ifNode(recorder) {
 		outputNames: ['true', 'false'],
 		properties: [
 			{ displayName: 'Conditions', name: 'conditions', type: 'filter', default: {} },
-			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			OPTIONS,
 		],
 	};
-	return {
-		description,
-		/** @this {any} */
-		async execute() {
-			const items = this.getInputData();
-			const node = this.getNode();
-			recorder(this.getExecutionId?.(), {
-				nodeName: node.name,
-				nodeType: node.type,
-				items: items.map((/** @type {any} */ item) => ({ ...item })),
-				parameters: { ...node.parameters },
-			});
-			/** @type {any[]} */ const passed = [];
-			/** @type {any[]} */ const failed = [];
-			items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
-				const pass = this.getNodeParameter('conditions', i, false, { extractValue: true });
-				(pass === true ? passed : failed).push({ ...item, pairedItem: { item: i } });
-			});
-			return [passed, failed];
-		},
+	return stub(description, recorder, (context, items) => {
+		/** @type {any[]} */ const passed = [];
+		/** @type {any[]} */ const failed = [];
+		items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
+			const pass = context.getNodeParameter('conditions', i, false, { extractValue: true });
+			(pass === true ? passed : failed).push({ ...item, pairedItem: { item: i } });
+		});
+		return [passed, failed];
+	});
+}
+
+/**
+ * A stand-in for n8n's Set (Edit Fields, version 3.x): the values of its `assignments`, evaluated
+ * by n8n-core (expressions included), are added to each item's JSON and its binary data is kept,
+ * as the real node does with *Include Other Fields* on (version 3.3 and later drop both without
+ * it; the stand-in always keeps them, so a Set without assignments passes items through).
+ * @param {StubRecorder} recorder
+ */
+function setNode(recorder) {
+	const description = {
+		...describe(SET, 'Set (stub)'),
+		properties: [
+			{ displayName: 'Fields', name: 'assignments', type: 'assignmentCollection', default: {} },
+			{
+				displayName: 'Include Other Fields',
+				name: 'includeOtherFields',
+				type: 'boolean',
+				default: false,
+			},
+			OPTIONS,
+		],
 	};
+	return stub(description, recorder, (context, items) => [
+		items.map((/** @type {any} */ item, /** @type {number} */ i) => {
+			/** @type {{ assignments?: { name: string, value: unknown }[] }} */
+			const { assignments = [] } = context.getNodeParameter('assignments', i, {});
+			const json = { ...item.json };
+			for (const { name, value } of assignments) json[name] = value;
+			return { ...item, json, pairedItem: { item: i } };
+		}),
+	]);
+}
+
+/**
+ * A stand-in for n8n's Merge in *Choose Branch → Wait for All Inputs to Arrive → Data of
+ * Specified Input 1* (version 3.x): two inputs; it runs once both have arrived and outputs the
+ * items of input 1.
+ * @param {StubRecorder} recorder
+ */
+function mergeNode(recorder) {
+	const description = { ...describe(MERGE, 'Merge (stub)'), inputs: ['main', 'main'] };
+	return stub(description, recorder, (_, first) => [first]);
 }
 
 /**
@@ -111,6 +167,7 @@ function ifNode(recorder) {
  *   can be fed through it). n8n-workflow already treats this type name as a start node.
  * - `n8n-nodes-base.noOp`: passes items through (as the real No Operation node does).
  * - `n8n-nodes-base.if` when listed in `stubTypes`: evaluates its conditions (see ifNode).
+ * - `n8n-nodes-base.set` and `.merge` when listed: see setNode and mergeNode.
  * - every other `n8n-nodes-base.*` listed in `stubTypes`: passes items through unchanged.
  *
  * @param {string[]} stubTypes full type names (`n8n-nodes-base.httpRequest`) or short names (`httpRequest`)
@@ -129,8 +186,9 @@ export function createStubNodeTypes(stubTypes, recorder) {
 			throw new Error(`stubTypes only stands in for ${BASE_PREFIX}* node types, not "${raw}"`);
 		}
 		if (fullType in types) continue;
-		if (fullType === IF) {
-			types[IF] = ifNode(recorder);
+		const special = { [IF]: ifNode, [SET]: setNode, [MERGE]: mergeNode }[fullType];
+		if (special) {
+			types[fullType] = special(recorder);
 			continue;
 		}
 		const trigger = /trigger$/i.test(fullType);
