@@ -38,3 +38,9 @@ export const SWEEP_EVERY_MS = 1000;
 
 /** A job waiting for the scouts of its kind to finish looks again this often (no request is sent). */
 export const SCOUT_WAIT_MS = 250;
+
+/**
+ * A download whose body broke off at least this share of the Request Timeout after its last bytes
+ * is one that stalled (the socket's idle timeout ended it; timers fire a little early or late).
+ */
+export const STALL_SHARE = 0.9;

@@ -8,13 +8,15 @@ import type {
 import { imageFileName, imageTypeOf } from '../../helpers/imageType';
 import type { JobSnapshot } from '../../helpers/jobAnswer';
 import { binaryFieldName } from '../../helpers/output';
+import { STALL_SHARE } from '../../helpers/tuning';
 import { networkCodeOf } from '../../transport/httpAnswers';
 import type { Tried } from '../../transport/request';
 import { send } from '../../transport/send';
 import type { ImageRef } from './downloadErrors';
 import { downloadError, notALinkError, notAnImage, STALLED, tooLarge } from './downloadErrors';
 import type { BodyStream } from './imageBody';
-import { boundBody, peekBody } from './imageBody';
+import type { BodyWatch } from './imageBody';
+import { peekBody, watchBody } from './imageBody';
 import type { ItemRun } from '../itemRun';
 
 /** What n8n's prepareBinaryData takes: a Buffer or a readable stream. */
@@ -104,15 +106,14 @@ async function storeImage(
 	const { run, options } = item;
 	const body = response.body as BodyStream;
 	open.add(body);
-	const bodyFrom = Date.now();
-	let bound: { readonly exceeded: boolean } | undefined;
+	let watch: BodyWatch | undefined;
 	try {
 		const declared = Number(header(response, 'content-length'));
 		if (declared > options.maxImageBytes) {
 			body.destroy();
 			return { failure: tooLarge(image, options.maxImageBytes, declared) };
 		}
-		bound = boundBody(body, options.maxImageBytes);
+		watch = watchBody(body, options.maxImageBytes);
 		const type = imageTypeOf(await peekBody(body));
 		if (!type) {
 			body.destroy();
@@ -122,14 +123,15 @@ async function storeImage(
 		const source = body as unknown as BinarySource;
 		return { value: await run.context.helpers.prepareBinaryData(source, fileName, type.mimeType) };
 	} catch (error) {
-		if (bound?.exceeded) return { failure: tooLarge(image, options.maxImageBytes) };
+		if (watch?.exceeded) return { failure: tooLarge(image, options.maxImageBytes) };
 		// A cancelled execution, or a sibling that failed, aborts the download: stop here.
 		run.waiter.throwIfCancelled();
 		if (signal.aborted) return { failure: { kind: 'stopped' } };
 		const code = networkCodeOf(error) ?? 'ECONNRESET';
-		// A body that broke off once the Request Timeout had passed since it began stopped arriving:
-		// n8n's request timeout is the socket's idle timeout, and it ended the body.
-		const stalled = Date.now() - bodyFrom >= options.requestTimeoutMs && IDLE_CODES.has(code);
+		// A body that broke off about a Request Timeout after its last bytes stopped arriving: n8n's
+		// request timeout is the socket's idle timeout, and it ended the body.
+		const quietMs = Date.now() - (watch?.lastDataAt ?? Date.now());
+		const stalled = quietMs >= STALL_SHARE * options.requestTimeoutMs && IDLE_CODES.has(code);
 		return {
 			failure: {
 				kind: 'network',

@@ -19,17 +19,25 @@ export class TooLarge extends Error {
 	}
 }
 
+/** What arrived of a body so far. */
+export interface BodyWatch {
+	readonly exceeded: boolean;
+	/** When the last bytes arrived (or the watch began). */
+	readonly lastDataAt: number;
+}
+
 /**
- * Cuts the body off once more than `limit` bytes have arrived: the stream is destroyed with
- * TooLarge, so whatever n8n was storing from it fails and is removed. Counted where the bytes
- * enter the stream (its `push`), whoever reads them and however.
+ * Watches the body as its bytes enter the stream (its `push`), whoever reads them and however:
+ * when the last ones came, and, once more than `limit` bytes have arrived, cuts it off: the
+ * stream is destroyed with TooLarge, so whatever n8n was storing from it fails and is removed.
  */
-export function boundBody(stream: BodyStream, limit: number): { readonly exceeded: boolean } {
+export function watchBody(stream: BodyStream, limit: number): BodyWatch {
 	let received = 0;
-	const state = { exceeded: false };
+	const state = { exceeded: false, lastDataAt: Date.now() };
 	const push = stream.push.bind(stream);
 	stream.push = (chunk: unknown, encoding?: string) => {
 		if (chunk !== null && chunk !== undefined) {
+			state.lastDataAt = Date.now();
 			received += Buffer.isBuffer(chunk) ? chunk.length : Buffer.byteLength(String(chunk));
 			if (received > limit) {
 				state.exceeded = true;
