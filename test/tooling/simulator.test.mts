@@ -9,7 +9,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 import { FaultQueue, normalizeFault } from '../../simulator/faults.mjs';
 import { decodePng, encodePng } from '../../simulator/png.mjs';
-import { checkRateLimit, createRateLimiter } from '../../simulator/ratelimit.mjs';
+import { checkQuota, createQuota, hhmmss } from '../../simulator/quota.mjs';
+import {
+	checkRateLimit,
+	createKeyedRateLimiter,
+	createRateLimiter,
+} from '../../simulator/ratelimit.mjs';
 import { startSimulator } from '../../simulator/server.mjs';
 import { startEavesdropper } from '../harness/eavesdropper.mjs';
 
@@ -112,6 +117,67 @@ describe('token-bucket rate limit', () => {
 	});
 });
 
+describe('limits per subscription key, and the call-volume quota', () => {
+	it('each key has its own token bucket or windows', () => {
+		const c = clock();
+		const bucket = createKeyedRateLimiter({ type: 'tokenBucket', ratePerSec: 1, burst: 1 }, c.now);
+		expect([bucket.check('key0', 'submit'), bucket.check('key1', 'submit')]).toEqual([null, null]);
+		expect(bucket.check('key0', 'poll')).toEqual({ retryAfter: 1 });
+		expect(bucket.check('key2', 'poll')).toBeNull(); // a key seen for the first time starts full
+		const windows = createKeyedRateLimiter({ max: 1, windowMs: 10_000 }, c.now);
+		expect(windows.check('key0', 'poll')).toBeNull();
+		expect(windows.check('key0', 'poll')).toEqual({ retryAfter: 10 });
+		expect(windows.check('key1', 'poll')).toBeNull();
+	});
+
+	it('a quota refuses a key past its limit with 403, the time to renewal counting down in Retry-After and the wording, until renewSec after the period began', () => {
+		const c = clock();
+		const q = createQuota({ limit: 2, renewSec: 3600 }, c.now);
+		expect([q.check('key0'), q.check('key0')]).toEqual([null, null]);
+		c.advance(48_000);
+		expect(q.check('key0')).toEqual({
+			retryAfter: 3552,
+			body: {
+				statusCode: 403,
+				message: 'Out of call volume quota. Quota will be replenished in 00:59:12.',
+			},
+		});
+		expect(q.check('key1')).toBeNull(); // another key, its own quota
+		c.advance(3_551_500);
+		expect(q.check('key0')).toMatchObject({ retryAfter: 1, body: { message: /in 00:00:01\.$/ } });
+		c.advance(500); // the period is over: a new one begins with this request
+		expect([q.check('key0'), q.check('key0')]).toEqual([null, null]);
+		expect(q.check('key0')?.retryAfter).toBe(3600);
+	});
+
+	it('requests the quota refused are not counted; wording: false gives the documented body, still with Retry-After', () => {
+		const c = clock();
+		const q = createQuota({ limit: 1, renewSec: 10, wording: false }, c.now);
+		expect(q.check('key0')).toBeNull();
+		for (let i = 0; i < 5; i++) {
+			expect(q.check('key0')).toEqual({
+				retryAfter: 10 - i,
+				body: { error: 'Access denied for this operation' },
+			});
+			c.advance(1000);
+		}
+		c.advance(5000);
+		expect(q.check('key0')).toBeNull(); // one accepted in the new period, as in the first
+		expect(q.check('key0')).not.toBeNull();
+		expect(hhmmss(3 * 3600 + 2 * 60 + 5)).toBe('03:02:05');
+	});
+
+	it('rejects invalid quotas, naming the problem', () => {
+		expect(checkQuota(null)).toBeNull();
+		expect(checkQuota({ limit: 0, renewSec: 1, wording: false })).toBeNull();
+		expect(checkQuota({ limit: -1, renewSec: 1 })).toMatch(/limit/);
+		expect(checkQuota({ limit: 1, renewSec: 0 })).toMatch(/renewSec/);
+		expect(checkQuota({ limit: 1, renewSec: 1, wording: 'yes' })).toMatch(/wording/);
+		expect(checkQuota({ limit: 1, renewSec: 1, per: 'key' })).toMatch(/unknown key "per"/);
+		expect(checkQuota(5)).toMatch(/null or/);
+	});
+});
+
 describe('fault queue: outages and result faults', () => {
 	beforeEach(() => {
 		vi.useFakeTimers({ toFake: ['Date'] });
@@ -174,6 +240,42 @@ describe('fault queue: outages and result faults', () => {
 		expect(normalizeFault({ endpoint: 'poll', type: 'outage', ms: 5, status: 502 })).toMatchObject({
 			status: 502,
 		});
+	});
+
+	it('body faults: results only, a size for a made-up body, hex prefixes no longer than the size', () => {
+		expect(() => normalizeFault({ endpoint: 'poll', type: 'body', size: 10 })).toThrow(/results/);
+		expect(() => normalizeFault({ type: 'body', size: 10 })).toThrow(/results/); // 'any' is submit and poll
+		expect(() => normalizeFault({ endpoint: 'results', type: 'body', prefix: 'ffd8' })).toThrow(
+			/needs a size/,
+		);
+		expect(() =>
+			normalizeFault({ endpoint: 'results', type: 'body', size: 10, prefix: 'ffd' }),
+		).toThrow(/hex/);
+		expect(() =>
+			normalizeFault({ endpoint: 'results', type: 'body', size: 1, prefix: 'ffd8' }),
+		).toThrow(/at least the prefix/);
+		expect(() => normalizeFault({ endpoint: 'results', type: 'body', size: -1 })).toThrow(/size/);
+		expect(() => normalizeFault({ endpoint: 'results', type: 'body', size: 'huge' })).toThrow(
+			/endless/,
+		);
+		expect(() =>
+			normalizeFault({ endpoint: 'results', type: 'body', size: 9, bytesPerChunk: 0 }),
+		).toThrow(/bytesPerChunk/);
+		expect(() =>
+			normalizeFault({ endpoint: 'results', type: 'body', contentType: '', size: 9 }),
+		).toThrow(/contentType/);
+		expect(() =>
+			normalizeFault({ endpoint: 'results', type: 'body', status: 101, size: 9 }),
+		).toThrow(/200\.\.599/);
+		expect(
+			normalizeFault({
+				endpoint: 'results',
+				type: 'body',
+				size: 'endless',
+				prefix: '52494646xxxxxxxx57454250',
+				times: 2,
+			}),
+		).toMatchObject({ type: 'body', times: 2 });
 	});
 });
 
@@ -682,6 +784,324 @@ describe('the simulator over HTTP', () => {
 		await own.close(); // the hang never answers: resolving at all shows close() did not wait for it
 		expect(await pending).toBe('closed');
 		expect(own.close()).toBe(own.close()); // the same promise again
+	});
+
+	// Several keys, quotas, job lengths, renamed fields, result bodies that are not images.
+
+	it('several keys: each accepted, each with its own rate limit, counted by label in answeredByKey; a key is never printed', async () => {
+		const printed: string[] = [];
+		const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+			printed.push(String(chunk));
+			return true;
+		});
+		const own = await startSimulator({
+			keys: ['second-key-0123456789', 'third-key-0123456789'],
+			rateLimit: { max: 1, windowMs: 60_000 },
+			log: true,
+		});
+		try {
+			const ask = (key: string) =>
+				fetch(`${own.pollBaseUrl}/getGenerationResults`, {
+					method: 'POST',
+					headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': key },
+					body: '{"job_set_id":"x"}',
+				}).then((r) => r.status);
+			const statuses = [];
+			for (const key of [own.key, own.key, ...own.keys, own.keys[0], 'wrong', own.forbiddenKey])
+				statuses.push(await ask(key));
+			expect(statuses).toEqual([404, 429, 404, 404, 429, 401, 403]);
+			expect(own.keys).toEqual(['second-key-0123456789', 'third-key-0123456789']);
+			expect(own.stats().answeredByKey).toEqual({
+				key0: { 404: 1, 429: 1 },
+				key1: { 404: 1, 429: 1 },
+				key2: { 404: 1 },
+				other: { 401: 1, 403: 1 },
+			});
+			expect(own.requests().map((r: any) => r.keyLabel)).toEqual([
+				'key0',
+				'key0',
+				'key1',
+				'key2',
+				'key1',
+				'other',
+				'other',
+			]);
+			const sampleUrl = await fetch(own.sampleImageUrl);
+			await sampleUrl.arrayBuffer();
+			expect(own.requests().at(-1)).toMatchObject({ endpoint: 'other', keyLabel: null });
+		} finally {
+			await own.close();
+			write.mockRestore();
+		}
+		const lines = printed.join('');
+		expect(lines).toMatch(/POST \/poll\/getGenerationResults -> 404 \d+ms key1\n/);
+		for (const key of ['second-key-0123456789', 'third-key-0123456789', 'sim-key-0123456789abcdef'])
+			expect(lines).not.toContain(key);
+		await expect(startSimulator({ keys: ['a', 'a'] })).rejects.toThrow(/differ/);
+		await expect(startSimulator({ keys: ['sim-key-forbidden'] })).rejects.toThrow(/forbiddenKey/);
+		await expect(startSimulator({ keys: [''] })).rejects.toThrow(/non-empty/);
+	});
+
+	it('a quota answers 403 with Retry-After and the gateway wording past its limit, per key, after the key check and the rate limit', async () => {
+		sim.configure({ quota: { limit: 2, renewSec: 3600 } });
+		expect((await submit({ prompt: 'q [sim:sync]' })).status).toBe(200);
+		expect((await post('/submit/getImage', { prompt: 'x' }, 'wrong')).status).toBe(401); // not counted
+		expect((await poll()).status).toBe(404); // counted: the gateway passed it on
+		const refused = await submit({ prompt: 'q [sim:sync]' });
+		const retryAfter = Number(refused.headers.get('retry-after'));
+		expect(refused.status).toBe(403);
+		expect(retryAfter).toBeGreaterThanOrEqual(1);
+		expect(retryAfter).toBeLessThanOrEqual(3600);
+		expect(await refused.json()).toEqual({
+			statusCode: 403,
+			message: expect.stringMatching(
+				/^Out of call volume quota\. Quota will be replenished in \d\d:\d\d:\d\d\.$/,
+			),
+		});
+		expect(sim.stats().jobsCreated).toBe(1);
+		sim.configure({ quota: { limit: 0, renewSec: 60, wording: false } }); // a new quota starts fresh
+		const plain = await poll();
+		expect([plain.status, await plain.json()]).toEqual([
+			403,
+			{ error: 'Access denied for this operation' },
+		]);
+		expect(Number(plain.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+		sim.configure({ quota: null });
+		expect((await poll()).status).toBe(404);
+		expect(() => sim.configure({ quota: { limit: 1 } as any })).toThrow(/config quota renewSec/);
+	});
+
+	it('jobJitter and [sim:jitter=…] spread async job lengths from a seeded PRNG, repeatable after reset(); stats give each durationMs', async () => {
+		const lengths = async () => {
+			for (let i = 0; i < 6; i++) await submit({ prompt: `j${i}` });
+			await submit({ prompt: 'one [sim:jitter=0.5] [sim:ms=1000]' });
+			await submit({ prompt: 'sync [sim:sync]' });
+			return sim.stats().jobs.map((j) => j.durationMs);
+		};
+		sim.configure({ jobMs: 10_000, jobJitter: 0.25, jitterSeed: 3 });
+		const first = await lengths();
+		for (const ms of first.slice(0, 6)) {
+			expect(ms).toBeGreaterThanOrEqual(7500);
+			expect(ms).toBeLessThanOrEqual(12_500);
+		}
+		expect(new Set(first.slice(0, 6)).size).toBeGreaterThan(1);
+		expect(first[6]).toBeGreaterThanOrEqual(500);
+		expect(first[6]).toBeLessThanOrEqual(1500);
+		expect(first[7]).toBe(0); // sync: done at once
+		sim.reset();
+		sim.configure({ jobMs: 10_000, jobJitter: 0.25, jitterSeed: 3 });
+		expect(await lengths()).toEqual(first);
+		sim.reset();
+		sim.configure({ jobMs: 10_000, jobJitter: 0.25, jitterSeed: 4 });
+		expect(await lengths()).not.toEqual(first);
+		sim.reset();
+		await submit();
+		expect(sim.stats().jobs[0].durationMs).toBe(50); // no jitter: jobMs exactly
+		expect(() => sim.configure({ jobJitter: 0.95 })).toThrow(/0\.\.0\.9/);
+		expect((await submit({ prompt: 'x [sim:jitter=1.5]' })).status).toBe(400);
+	});
+
+	it('jobPolls: an async job is running for its first n polls and done at the next one, whatever the time (pending for the first 20 %)', async () => {
+		sim.configure({ jobPolls: 4, jobMs: 0 });
+		const { job_set_id: id } = (await (await submit()).json()) as { job_set_id: string };
+		const statuses = [];
+		for (let i = 0; i < 6; i++) statuses.push(((await (await poll(id)).json()) as any).status);
+		expect(statuses).toEqual([
+			'pending',
+			'running',
+			'running',
+			'running',
+			'succeeded',
+			'succeeded',
+		]);
+		const [job] = sim.stats().jobs;
+		expect(job.finishAt).toBe(job.pollTimes[4]);
+		expect(job.durationMs).toBe(job.finishAt - job.createdAt);
+		expect(job.firstSucceededPollAt).toBe(job.finishAt);
+		const { job_set_id: next } = (await (await submit({ prompt: 'q' })).json()) as any;
+		expect(sim.stats().jobs[1]).toMatchObject({ finishAt: null, durationMs: null });
+		sim.configure({ jobPolls: 0 });
+		const { job_set_id: at0 } = (await (await submit({ prompt: 'r' })).json()) as any;
+		expect(((await (await poll(at0)).json()) as any).status).toBe('succeeded');
+		expect(((await (await poll(next)).json()) as any).status).toBe('pending'); // keeps its own jobPolls
+	});
+
+	it('renameFields renames keys at any depth in the bodies submit and poll answer (errors included, not faults)', async () => {
+		sim.configure({
+			jobPolls: 0,
+			renameFields: {
+				job_set_id: 'jobSetId',
+				imageUrl: 'image',
+				status: 'state',
+				error: 'message',
+			},
+		});
+		const accepted = (await (await submit()).json()) as any;
+		expect(accepted).toEqual({ success: true, jobSetId: expect.any(String), state: 'pending' });
+		const done = (await (await poll(accepted.jobSetId)).json()) as any;
+		expect(done).toEqual({
+			state: 'succeeded',
+			results: [{ image: expect.stringMatching(/\/results\//), job_id: expect.any(String) }],
+			jobSetId: accepted.jobSetId,
+		});
+		expect(await (await post('/poll/getGenerationResults', {}, 'wrong')).json()).toEqual({
+			message: 'Invalid or missing authentication',
+		});
+		sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 500 });
+		expect(await (await poll()).json()).toEqual({
+			error: 'An unexpected error occurred, please try again later',
+		});
+		expect(() => sim.configure({ renameFields: { status: '' } })).toThrow(/renameFields/);
+		sim.configure({ renameFields: null });
+		expect(Object.keys((await (await submit({ prompt: 'z' })).json()) as any)).toContain(
+			'job_set_id',
+		);
+	});
+
+	it('result body faults: a declared image/png whose bytes are a JPEG, WebP or GIF, with Content-Length; HEAD; an HTML page answered 200', async () => {
+		const { imageUrl } = (await (await submit({ prompt: 'b [sim:sync]' })).json()) as any;
+		sim.enqueueFaults([
+			{ endpoint: 'results', type: 'body', prefix: 'ffd8ffe0', size: 1000 },
+			{
+				endpoint: 'results',
+				type: 'body',
+				prefix: '52494646xxxxxxxx57454250',
+				size: 300_000,
+				contentType: 'image/webp',
+				bytesPerChunk: 7,
+				headers: { 'X-Extra': 'yes' },
+			},
+			{ endpoint: 'results', type: 'body', prefix: '474946383961', size: 6, status: 206 },
+			{ endpoint: 'results', type: 'body', size: 0 },
+			{ endpoint: 'results', type: 'html', status: 200 },
+		]);
+		const jpeg = await fetch(imageUrl);
+		const jpegBytes = Buffer.from(await jpeg.arrayBuffer());
+		expect([
+			jpeg.status,
+			jpeg.headers.get('content-type'),
+			jpeg.headers.get('content-length'),
+		]).toEqual([200, 'image/png', '1000']);
+		expect(jpegBytes.length).toBe(1000);
+		expect(jpegBytes.subarray(0, 4).toString('hex')).toBe('ffd8ffe0');
+		expect(jpegBytes.subarray(4).every((b) => b === 0)).toBe(true);
+		const webp = await fetch(imageUrl);
+		const webpBytes = Buffer.from(await webp.arrayBuffer());
+		expect([
+			webp.headers.get('content-type'),
+			webp.headers.get('x-extra'),
+			webpBytes.length,
+		]).toEqual(['image/webp', 'yes', 300_000]);
+		expect(webpBytes.subarray(0, 12).toString('latin1')).toBe('RIFF\0\0\0\0WEBP');
+		const gif = await fetch(imageUrl);
+		expect([gif.status, Buffer.from(await gif.arrayBuffer()).toString('latin1')]).toEqual([
+			206,
+			'GIF89a',
+		]);
+		const empty = await fetch(imageUrl);
+		expect([empty.headers.get('content-length'), (await empty.arrayBuffer()).byteLength]).toEqual([
+			'0',
+			0,
+		]);
+		const html = await fetch(imageUrl);
+		expect([html.status, html.headers.get('content-type'), await html.text()]).toEqual([
+			200,
+			'text/html; charset=utf-8',
+			'<html><body><h1>502 Bad Gateway</h1></body></html>',
+		]);
+		sim.enqueueFaults({ endpoint: 'results', type: 'body', prefix: 'ffd8', size: 50 });
+		const head = await fetch(imageUrl, { method: 'HEAD' });
+		expect([
+			head.status,
+			head.headers.get('content-length'),
+			(await head.arrayBuffer()).byteLength,
+		]).toEqual([200, '50', 0]);
+		expect(sim.stats().faultsInjected.body).toBe(5);
+		expect((await getPng(imageUrl)).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a'); // normal again
+	});
+
+	it('a body fault without a size serves the real result (or the sample dog for an unknown id) under the declared Content-Type', async () => {
+		const { imageUrl } = (await (await submit({ prompt: 'real [sim:sync]' })).json()) as any;
+		const real = await getPng(imageUrl);
+		sim.enqueueFaults([
+			{ endpoint: 'results', type: 'body', contentType: 'text/html' },
+			{ endpoint: 'results', type: 'body', contentType: 'application/octet-stream' },
+		]);
+		const asHtml = await fetch(imageUrl);
+		expect([asHtml.status, asHtml.headers.get('content-type')]).toEqual([200, 'text/html']);
+		expect(Buffer.from(await asHtml.arrayBuffer()).equals(real)).toBe(true);
+		const unknown = await fetch(`${sim.url}/results/nope.png`);
+		expect(unknown.headers.get('content-type')).toBe('application/octet-stream');
+		expect(Buffer.from(await unknown.arrayBuffer()).equals(await getPng(sim.sampleImageUrl))).toBe(
+			true,
+		);
+	});
+
+	it('a body fault streams 200 MB with Content-Length, or an endless body until the client closes, without holding it', async () => {
+		const { imageUrl } = (await (await submit({ prompt: 'big [sim:sync]' })).json()) as any;
+		const size = 200 * 1024 * 1024;
+		sim.enqueueFaults([
+			{ endpoint: 'results', type: 'body', prefix: '89504e470d0a1a0a', size },
+			{
+				endpoint: 'results',
+				type: 'body',
+				prefix: 'ffd8ffe0',
+				size: 'endless',
+				bytesPerChunk: 1 << 20,
+			},
+		]);
+		const count = async (res: Response, stopAfter = Infinity) => {
+			const reader = res.body!.getReader();
+			let bytes = 0;
+			let first: Uint8Array | undefined;
+			for (;;) {
+				const { done, value } = await reader.read();
+				if (done) break;
+				first ??= value;
+				bytes += value.length;
+				if (bytes >= stopAfter) {
+					await reader.cancel();
+					break;
+				}
+			}
+			return { bytes, first: Buffer.from(first!) };
+		};
+		const big = await fetch(imageUrl);
+		expect(big.headers.get('content-length')).toBe(String(size));
+		const read = await count(big);
+		expect(read.bytes).toBe(size);
+		expect(read.first.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+		const endless = await fetch(imageUrl);
+		expect(endless.headers.get('content-length')).toBeNull();
+		const part = await count(endless, 300 * 1024 * 1024); // more than the whole 200 MB above
+		expect(part.bytes).toBeGreaterThanOrEqual(300 * 1024 * 1024);
+		expect(part.first.subarray(0, 4).toString('hex')).toBe('ffd8ffe0');
+		const entry = sim
+			.requests()
+			.filter((r: any) => r.fault === 'body')
+			.at(-1)!;
+		expect(entry.status).toBeNull(); // never finished: the client closed it
+	});
+
+	it('close() ends an endless body and resolves', async () => {
+		const own = await startSimulator({ mode: 'sync' });
+		const { imageUrl } = (await (
+			await fetch(`${own.submitBaseUrl}/getImage`, {
+				method: 'POST',
+				headers: { ...headers(), 'Ocp-Apim-Subscription-Key': own.key },
+				body: '{"prompt":"x"}',
+			})
+		).json()) as any;
+		own.enqueueFaults({ endpoint: 'results', type: 'body', size: 'endless' });
+		const res = await fetch(imageUrl);
+		const reader = res.body!.getReader();
+		await reader.read();
+		await own.close();
+		await expect(
+			(async () => {
+				for (;;) if ((await reader.read()).done) return 'ended';
+			})(),
+		).rejects.toThrow(); // cut off, not ended
 	});
 });
 
