@@ -1073,8 +1073,8 @@ describe('the simulator over HTTP', () => {
 		expect(read.first.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
 		const endless = await fetch(imageUrl);
 		expect(endless.headers.get('content-length')).toBeNull();
-		const part = await count(endless, 300 * 1024 * 1024); // more than the whole 200 MB above
-		expect(part.bytes).toBeGreaterThanOrEqual(300 * 1024 * 1024);
+		const part = await count(endless, 64 * 1024 * 1024); // still going: the client stops it
+		expect(part.bytes).toBeGreaterThanOrEqual(64 * 1024 * 1024);
 		expect(part.first.subarray(0, 4).toString('hex')).toBe('ffd8ffe0');
 		const entry = sim
 			.requests()
