@@ -21,7 +21,8 @@ export default defineConfig({
 	},
 	test: {
 		include: ['test/**/*.test.mts'],
-		exclude: ['test/compat/**', 'test/e2e/**', 'node_modules/**'],
+		// test/live talks to the real API: npm run test:live only (its own config).
+		exclude: ['test/compat/**', 'test/e2e/**', 'test/live/**', 'node_modules/**'],
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
 		pool: 'forks',

@@ -1,5 +1,6 @@
 // The simulator in its own process, so that benchmarks measure the node's side alone (CPU and
-// memory), as with a remote API. Driven over IPC: { id, op: 'configure'|'reset'|'stats'|'close', arg }.
+// memory), as with a remote API. Driven over IPC:
+// { id, op: 'configure'|'enqueueFaults'|'reset'|'stats'|'requests'|'close', arg }.
 import { startSimulator } from '../simulator/server.mjs';
 
 const sim = await startSimulator(JSON.parse(process.argv[2] ?? '{}'));
@@ -7,6 +8,7 @@ process.send({
 	ready: true,
 	url: sim.url,
 	key: sim.key,
+	keys: sim.keys,
 	submitBaseUrl: sim.submitBaseUrl,
 	pollBaseUrl: sim.pollBaseUrl,
 	sampleImageUrl: sim.sampleImageUrl,
@@ -14,13 +16,20 @@ process.send({
 });
 process.on('message', async ({ id, op, arg }) => {
 	let result = null;
-	if (op === 'configure') result = sim.configure(arg);
-	else if (op === 'reset') sim.reset();
-	else if (op === 'stats') result = sim.stats();
-	else if (op === 'close') {
-		await sim.close();
-		process.send({ id, result: null });
-		process.exit(0);
+	try {
+		if (op === 'configure') result = sim.configure(arg);
+		else if (op === 'enqueueFaults') result = sim.enqueueFaults(arg);
+		else if (op === 'requests') result = sim.requests();
+		else if (op === 'reset') sim.reset();
+		else if (op === 'stats') result = sim.stats();
+		else if (op === 'close') {
+			await sim.close();
+			process.send({ id, result: null });
+			process.exit(0);
+		}
+	} catch (err) {
+		process.send({ id, error: String(err?.message ?? err) }); // an invalid config or fault
+		return;
 	}
 	process.send({ id, result });
 });

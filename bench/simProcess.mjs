@@ -14,20 +14,24 @@ export async function startSimulatorProcess(options = {}) {
 	const pending = new Map();
 	child.on('message', (msg) => {
 		if (msg.id !== undefined && pending.has(msg.id)) {
-			pending.get(msg.id)(msg.result);
+			const { resolve, reject } = pending.get(msg.id);
 			pending.delete(msg.id);
+			if (msg.error !== undefined) reject(new Error(msg.error));
+			else resolve(msg.result);
 		}
 	});
 	const call = (op, arg) =>
-		new Promise((resolve) => {
+		new Promise((resolve, reject) => {
 			const id = next++;
-			pending.set(id, resolve);
+			pending.set(id, { resolve, reject });
 			child.send({ id, op, arg });
 		});
 	return {
 		...info,
 		pid: child.pid,
 		configure: (partial) => call('configure', partial),
+		enqueueFaults: (faults) => call('enqueueFaults', faults),
+		requests: () => call('requests'),
 		reset: () => call('reset'),
 		stats: () => call('stats'),
 		close: () => call('close'),

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Start the simulator by hand:
-//   node simulator/cli.mjs [--port N] [--key K] [--mode sync|async] [--job-ms N] [--log] [--quiet]
+//   node simulator/cli.mjs [--port N] [--key K] [--mode sync|async] [--job-ms N] [--job-polls N]
+//     [--rename-field api=new]... [--log] [--quiet]
 import { parseArgs } from 'node:util';
 import { startSimulator } from './server.mjs';
 
 const USAGE =
-	'usage: node simulator/cli.mjs [--port N] [--key K] [--mode sync|async] [--job-ms N] [--log] [--quiet]';
+	'usage: node simulator/cli.mjs [--port N] [--key K] [--mode sync|async] [--job-ms N] [--job-polls N] [--rename-field api=new]... [--log] [--quiet]';
 
 /** @param {string} msg */
 function fail(msg) {
@@ -21,6 +22,8 @@ try {
 			key: { type: 'string' },
 			mode: { type: 'string' },
 			'job-ms': { type: 'string' },
+			'job-polls': { type: 'string' },
+			'rename-field': { type: 'string', multiple: true },
 			log: { type: 'boolean' },
 			quiet: { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' },
@@ -50,6 +53,18 @@ if (args.mode !== undefined) {
 	options.mode = args.mode;
 }
 if (args['job-ms'] !== undefined) options.jobMs = int(args['job-ms'], 'job-ms');
+if (args['job-polls'] !== undefined) options.jobPolls = int(args['job-polls'], 'job-polls');
+if (args['rename-field']) {
+	/** @type {Record<string, string>} */
+	const renames = {};
+	for (const pair of args['rename-field']) {
+		const [from, to, extra] = pair.split('=');
+		if (!from || !to || extra !== undefined)
+			fail('--rename-field must be api=new, e.g. status=state');
+		renames[from] = to;
+	}
+	options.renameFields = renames;
+}
 
 let sim;
 try {
@@ -66,7 +81,7 @@ if (!args.quiet) {
 	});
 	process.stdout.write(
 		[
-			`Inpainting API simulator listening on ${sim.url} (mode ${sim.config().mode}, job ${sim.config().jobMs} ms)`,
+			`Inpainting API simulator listening on ${sim.url} (mode ${sim.config().mode}, job ${sim.config().jobPolls === null ? `${sim.config().jobMs} ms` : `done at poll ${sim.config().jobPolls + 1}`})`,
 			`  submit base URL : ${sim.submitBaseUrl}   (POST /getImage)`,
 			`  poll base URL   : ${sim.pollBaseUrl}   (POST /getGenerationResults)`,
 			`  subscription key: ${sim.key}`,

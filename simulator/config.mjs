@@ -1,5 +1,6 @@
 // Simulator configuration: defaults, validation, start options.
 import { normalizeFault, RANDOM_FAULT_TYPES } from './faults.mjs';
+import { checkQuota } from './quota.mjs';
 import { checkRateLimit } from './ratelimit.mjs';
 
 export const OUTCOMES = Object.freeze(['succeeded', 'failed', 'error', 'cancelled', 'canceled']);
@@ -18,11 +19,23 @@ export const DEFAULT_CONFIG = Object.freeze({
 	submitDelayMs: 0,
 	pollDelayMs: 0,
 	rateLimit: null,
+	quota: null,
 	randomFaults: null,
+	jobJitter: 0,
+	jitterSeed: 1,
+	jobPolls: null,
+	renameFields: null,
 });
 
 /** Start-only options (not changeable by configure). */
-export const START_OPTIONS = Object.freeze(['port', 'key', 'forbiddenKey', 'logLimit', 'log']);
+export const START_OPTIONS = Object.freeze([
+	'port',
+	'key',
+	'keys',
+	'forbiddenKey',
+	'logLimit',
+	'log',
+]);
 
 export const DEFAULT_KEY = 'sim-key-0123456789abcdef';
 export const DEFAULT_FORBIDDEN_KEY = 'sim-key-forbidden';
@@ -46,6 +59,21 @@ const CHECKS = {
 	submitDelayMs: (v) => (isInt(v) ? null : 'must be an integer >= 0'),
 	pollDelayMs: (v) => (isInt(v) ? null : 'must be an integer >= 0'),
 	rateLimit: checkRateLimit,
+	quota: checkQuota,
+	jobJitter: (v) =>
+		typeof v === 'number' && v >= 0 && v <= 0.9 ? null : 'must be a number 0..0.9',
+	jitterSeed: (v) => (isInt(v) ? null : 'must be an integer >= 0'),
+	jobPolls: (v) => (v === null || isInt(v) ? null : 'must be null or an integer >= 0'),
+	renameFields: (v) => {
+		if (v === null) return null;
+		if (!v || typeof v !== 'object' || Array.isArray(v))
+			return 'must be null or an object { apiField: newName }';
+		for (const [from, to] of Object.entries(v)) {
+			if (!from) return 'cannot rename the empty field name';
+			if (typeof to !== 'string' || !to) return `${from} must be renamed to a non-empty string`;
+		}
+		return null;
+	},
 	randomFaults: (v) => {
 		if (v === null) return null;
 		if (!v || typeof v !== 'object') return 'must be null or { rate, types, seed?, delayMs? }';
@@ -104,10 +132,11 @@ export function splitOptions(options) {
 		if (!(key in CHECKS)) throw new TypeError(`startSimulator: unknown option "${key}"`);
 		config[key] = value;
 	}
-	/** @type {{ port: number, key: string, forbiddenKey: string, logLimit: number, log: boolean }} */
+	/** @type {{ port: number, key: string, keys: string[], forbiddenKey: string, logLimit: number, log: boolean }} */
 	const start = /** @type {any} */ ({
 		port: options.port ?? 0,
 		key: options.key ?? DEFAULT_KEY,
+		keys: options.keys ?? [],
 		forbiddenKey: options.forbiddenKey ?? DEFAULT_FORBIDDEN_KEY,
 		logLimit: options.logLimit ?? 5000,
 		log: options.log === true,
@@ -115,8 +144,16 @@ export function splitOptions(options) {
 	if (!isInt(start.port, 0, 65535)) throw new TypeError('startSimulator: port must be 0..65535');
 	if (typeof start.key !== 'string' || !start.key)
 		throw new TypeError('startSimulator: key must be a string');
+	if (!Array.isArray(start.keys) || !start.keys.every((k) => typeof k === 'string' && k))
+		throw new TypeError('startSimulator: keys must be an array of non-empty strings');
+	start.keys = [...start.keys];
 	if (typeof start.forbiddenKey !== 'string')
 		throw new TypeError('startSimulator: forbiddenKey must be a string');
+	const accepted = [start.key, ...start.keys];
+	if (new Set(accepted).size !== accepted.length)
+		throw new TypeError('startSimulator: key and keys must all differ');
+	if (accepted.includes(start.forbiddenKey))
+		throw new TypeError('startSimulator: forbiddenKey must differ from key and keys');
 	if (!isInt(start.logLimit))
 		throw new TypeError('startSimulator: logLimit must be an integer >= 0');
 	/** @type {import('./server.mjs').SimConfig} */

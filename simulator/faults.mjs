@@ -1,4 +1,5 @@
 // Scripted and random faults for the two POST endpoints and the result downloads.
+import { checkBodyFault } from './bodies.mjs';
 import { prng, sendJson, sendRaw } from './util.mjs';
 
 export const FAULT_TYPES = Object.freeze([
@@ -12,6 +13,7 @@ export const FAULT_TYPES = Object.freeze([
 	'hang',
 	'outage',
 	'stall',
+	'body',
 	'redirect',
 ]);
 /** The types `randomFaults` may pick (the first eight: one request each, submit and poll only). */
@@ -28,6 +30,7 @@ const RESULT_TYPES = [
 	'drop',
 	'hang',
 	'outage',
+	'body',
 ];
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
@@ -95,6 +98,9 @@ export function normalizeFault(f) {
 	if (f.type === 'stall' && f.bytes !== undefined && !(Number.isInteger(f.bytes) && f.bytes >= 0)) {
 		throw new Error('stall bytes must be an integer >= 0');
 	}
+	if (f.type === 'body' && endpoint !== 'results')
+		throw new Error("a body fault is for endpoint 'results' only");
+	if (f.type === 'body') checkBodyFault(f);
 	if (f.type === 'redirect') {
 		if (!REDIRECT_STATUSES.includes(f.status))
 			throw new Error(`a redirect fault needs status ${REDIRECT_STATUSES.join(', ')}`);

@@ -1,14 +1,15 @@
 // Job sets: creation (async or sync), poll answers, duplicate detection, per-job stats.
 import { randomBytes } from 'node:crypto';
 import { TERMINAL_FAILURES } from './config.mjs';
-import { canonicalJson } from './util.mjs';
+import { canonicalJson, prng } from './util.mjs';
 
 const MAX_JOBS = 200_000;
 const MAX_STATS_JOBS = 10_000;
 const MAX_POLL_TIMES = 1000; // per job
 
 /**
- * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number,
+ * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number | null,
+ *   runningPolls: number | null,
  *   firstSucceededPollAt: number | null, polls: number, pollTimes: number[],
  *   pollAttempts: number, firstPollAttemptAt: number | null, mode: 'sync'|'async', outcome: string,
  *   statusOverride: string | null, noUrl: boolean, noImage: boolean, failureReason: string,
@@ -37,6 +38,23 @@ export class JobStore {
 		this.jobCounter = 0;
 	}
 
+	/** Restart the PRNG of the job lengths (`jobJitter`). @param {number} seed */
+	seedJitter(seed) {
+		this.jitterRng = prng(seed);
+	}
+
+	/**
+	 * An async job's length: `ms × (1 + u)`, u uniform in [−jitter, +jitter] from the seeded PRNG
+	 * (drawn only for jobs with a jitter, so the k-th such job always gets the same u).
+	 * @param {number} ms
+	 * @param {number} jitter
+	 */
+	jobLength(ms, jitter) {
+		if (!jitter) return ms;
+		const u = (2 * this.jitterRng.next() - 1) * jitter;
+		return Math.round(ms * (1 + u));
+	}
+
 	/**
 	 * Create a job from a validated submit body.
 	 * @param {Record<string, any>} body as received
@@ -49,6 +67,7 @@ export class JobStore {
 		const now = Date.now();
 		const jobSetId = `jobset_${randomBytes(8).toString('hex')}`;
 		const mode = d.noImage ? 'sync' : (d.mode ?? config.mode);
+		const byPolls = mode === 'async' && config.jobPolls !== null;
 		const count = d.results ?? config.resultCount;
 		const base = this.baseUrl();
 		const results = [];
@@ -73,7 +92,13 @@ export class JobStore {
 			jobSetId,
 			prompt: body.prompt,
 			createdAt: now,
-			finishAt: mode === 'sync' ? now : now + (d.ms ?? config.jobMs),
+			finishAt:
+				mode === 'sync'
+					? now
+					: byPolls
+						? null // set by the poll that finds it terminal
+						: now + this.jobLength(d.ms ?? config.jobMs, d.jitter ?? config.jobJitter),
+			runningPolls: byPolls ? config.jobPolls : null,
 			firstSucceededPollAt: null,
 			polls: 0,
 			pollTimes: [],
@@ -140,8 +165,10 @@ export class JobStore {
 		const now = Date.now();
 		job.polls++;
 		if (job.pollTimes.length < MAX_POLL_TIMES) job.pollTimes.push(now);
-		const status =
-			job.statusOverride ?? (now < job.finishAt ? this.runningStatus(job, now) : job.outcome);
+		if (job.runningPolls !== null && job.finishAt === null && job.polls > job.runningPolls)
+			job.finishAt = now; // `jobPolls`: this poll is the first to find the job done
+		const running = job.finishAt === null || (job.runningPolls === null && now < job.finishAt);
+		const status = job.statusOverride ?? (running ? this.runningStatus(job, now) : job.outcome);
 		/** @type {Record<string, unknown>} */
 		const body = { status };
 		const terminal = status === 'succeeded' || TERMINAL_FAILURES.includes(status);
@@ -156,14 +183,19 @@ export class JobStore {
 	}
 
 	/**
-	 * statusWhileRunning[0] for the first 20% of the job, the rest share the remaining 80%.
+	 * statusWhileRunning[0] for the first 20% of the job, the rest share the remaining 80%
+	 * (of its time, or with `jobPolls` of its running polls).
 	 * @param {Job} job
 	 * @param {number} now
 	 */
 	runningStatus(job, now) {
 		const list = job.statusWhileRunning;
-		const span = job.finishAt - job.createdAt;
-		const f = span > 0 ? (now - job.createdAt) / span : 1;
+		let f;
+		if (job.runningPolls !== null) f = (job.polls - 1) / job.runningPolls;
+		else {
+			const span = /** @type {number} */ (job.finishAt) - job.createdAt;
+			f = span > 0 ? (now - job.createdAt) / span : 1;
+		}
 		if (list.length === 1 || f < 0.2) return list[0];
 		return list[Math.min(list.length - 1, 1 + Math.floor(((f - 0.2) / 0.8) * (list.length - 1)))];
 	}
@@ -184,6 +216,7 @@ export class JobStore {
 			mode: j.mode,
 			outcome: j.statusOverride ?? j.outcome,
 			results: j.results.length,
+			durationMs: j.finishAt === null ? null : j.finishAt - j.createdAt,
 		}));
 	}
 }

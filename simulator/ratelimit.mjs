@@ -1,5 +1,6 @@
 // Rate limits of the two POST endpoints: fixed windows (a counter per endpoint) or a token bucket
-// (steady rate + burst; with endpoint 'any' submit and poll share one bucket, as a per-key limit).
+// (steady rate + burst; with endpoint 'any' submit and poll share one bucket). Counted per
+// subscription key, as the vendor's gateway does: each key has its own windows or bucket.
 
 const ENDPOINTS = ['submit', 'poll', 'any'];
 const isInt = (v, min) => Number.isInteger(v) && v >= min;
@@ -90,6 +91,24 @@ export function createRateLimiter(rl, now = Date.now) {
 			if (w.count >= max) return refuse(w.start + windowMs - t);
 			w.count++;
 			return null;
+		},
+	};
+}
+
+/**
+ * One limiter per subscription key (by its label), each started fresh on the key's first request.
+ * @param {RateLimit | null} rl
+ * @param {() => number} [now]
+ * @returns {{ check: (keyLabel: string, endpoint: 'submit' | 'poll') => { retryAfter: number | null } | null }}
+ */
+export function createKeyedRateLimiter(rl, now = Date.now) {
+	/** @type {Map<string, ReturnType<typeof createRateLimiter>>} */
+	const byKey = new Map();
+	return {
+		check(keyLabel, endpoint) {
+			let limiter = byKey.get(keyLabel);
+			if (!limiter) byKey.set(keyLabel, (limiter = createRateLimiter(rl, now)));
+			return limiter.check(endpoint);
 		},
 	};
 }

@@ -1,6 +1,7 @@
 // Request handling: the two API endpoints, sample assets, result images.
+import { streamBody } from './bodies.mjs';
 import { answerFault, DOCUMENTED_ERRORS } from './faults.mjs';
-import { isAbort, parseJson, readBody, sendJson, sendRaw, sleep } from './util.mjs';
+import { isAbort, parseJson, readBody, renameKeys, sendJson, sendRaw, sleep } from './util.mjs';
 import { parseDirectives, validatePoll, validateSubmit } from './validate.mjs';
 
 /** @typedef {import('./server.mjs').SimContext} SimContext */
@@ -108,7 +109,7 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 		req.socket.destroy();
 		return;
 	}
-	sendJson(res, answer[0], answer[1], answer[2]);
+	sendJson(res, answer[0], renameKeys(answer[1], ctx.config.renameFields), answer[2]);
 }
 
 /**
@@ -124,14 +125,17 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 function work(ctx, req, endpoint, parsed, tooLarge, delivered) {
 	const key = req.headers['ocp-apim-subscription-key'];
 	if (key === ctx.start.forbiddenKey) return [403, { error: DOCUMENTED_ERRORS[403] }];
-	if (key !== ctx.start.key) return [401, { error: DOCUMENTED_ERRORS[401] }];
+	const keyLabel = ctx.keyLabel(key);
+	if (keyLabel === 'other') return [401, { error: DOCUMENTED_ERRORS[401] }];
 
-	const limited = ctx.rateCheck(endpoint);
+	const limited = ctx.rateCheck(keyLabel, endpoint);
 	if (limited) {
 		const headers =
 			limited.retryAfter === null ? {} : { 'Retry-After': String(limited.retryAfter) };
 		return [429, { error: DOCUMENTED_ERRORS[429] }, headers];
 	}
+	const outOfQuota = ctx.quotaCheck(keyLabel);
+	if (outOfQuota) return [403, outOfQuota.body, { 'Retry-After': String(outOfQuota.retryAfter) }];
 
 	/** @param {string} details @returns {[number, unknown]} */
 	const invalid = (details) => [400, { error: DOCUMENTED_ERRORS[400], details }];
@@ -172,7 +176,7 @@ function takeFault(ctx, endpoint, entry) {
 
 /**
  * GET /results/<id>.png, after the result faults (status, html, empty, delay, stall, redirect,
- * drop, hang, outage).
+ * drop, hang, outage, body).
  * @param {SimContext} ctx
  * @param {Req} req
  * @param {Res} res
@@ -198,6 +202,15 @@ async function handleResult(ctx, req, res, path, entry) {
 			const png = (m && (await ctx.results.get(m[1]))) || ctx.samples.imagePng;
 			res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
 			res.write(png.subarray(0, Math.min(png.length - 1, fault.bytes ?? 1024)));
+			return;
+		}
+		case 'body': {
+			// A made-up body (`size`), or the real result (or the sample dog) declared as `contentType`.
+			const real =
+				fault.size === undefined
+					? (m && (await ctx.results.get(m[1]))) || ctx.samples.imagePng
+					: null;
+			await streamBody(res, fault, real);
 			return;
 		}
 		default:

@@ -4,7 +4,8 @@ import { checkConfig, splitOptions } from './config.mjs';
 import { handleControl } from './control.mjs';
 import { FAULT_TYPES, FaultQueue } from './faults.mjs';
 import { JobStore } from './jobs.mjs';
-import { createRateLimiter } from './ratelimit.mjs';
+import { createQuota } from './quota.mjs';
+import { createKeyedRateLimiter } from './ratelimit.mjs';
 import { createSampleImages } from './png.mjs';
 import { ResultStore } from './results.mjs';
 import { classify, handle } from './routes.mjs';
@@ -16,28 +17,31 @@ const HOST = '127.0.0.1';
  *   outcome: 'succeeded' | 'failed' | 'error' | 'cancelled' | 'canceled', failureReason: string,
  *   statusWhileRunning: string[], resultNoise: boolean, resultDownloadDelayMs: number,
  *   submitDelayMs: number, pollDelayMs: number,
- *   rateLimit: import('./ratelimit.mjs').RateLimit | null,
- *   randomFaults: { rate: number, types: (FaultType | FaultSpec)[], seed?: number, delayMs?: number } | null
+ *   rateLimit: import('./ratelimit.mjs').RateLimit | null, quota: import('./quota.mjs').Quota | null,
+ *   randomFaults: { rate: number, types: (FaultType | FaultSpec)[], seed?: number, delayMs?: number } | null,
+ *   jobJitter: number, jitterSeed: number, jobPolls: number | null, renameFields: Record<string, string> | null
  * }} SimConfig
  * @typedef {'status' | 'html' | 'malformed' | 'empty' | 'drop' | 'dropAfterAccept' | 'delay' | 'hang'
- *   | 'outage' | 'stall' | 'redirect'} FaultType
+ *   | 'outage' | 'stall' | 'redirect' | 'body'} FaultType
  * @typedef {{ type: FaultType, endpoint?: 'submit' | 'poll' | 'results' | 'any', status?: number, body?: unknown,
- *   headers?: Record<string, string>, ms?: number, times?: number, location?: string, bytes?: number }} FaultSpec
- * @typedef {Partial<SimConfig> & { port?: number, key?: string, forbiddenKey?: string,
+ *   headers?: Record<string, string>, ms?: number, times?: number, location?: string, bytes?: number,
+ *   contentType?: string, prefix?: string, size?: number | 'endless', bytesPerChunk?: number }} FaultSpec
+ * @typedef {Partial<SimConfig> & { port?: number, key?: string, keys?: string[], forbiddenKey?: string,
  *   logLimit?: number, log?: boolean }} SimOptions
  * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number,
  *   firstSucceededPollAt: number | null, polls: number, firstPollAt: number | null, pollTimes: number[],
  *   pollAttempts: number, firstPollAttemptAt: number | null, mode: 'sync' | 'async', outcome: string,
- *   results: number }} JobStats
+ *   results: number, durationMs: number | null }} JobStats
  * @typedef {'submit' | 'poll' | 'results' | 'other'} Endpoint
  * @typedef {{ requests: Record<Endpoint, number>, answered: Record<string, number>,
- *   answeredByEndpoint: Record<Endpoint, Record<string, number>>, jobsCreated: number, duplicateSubmits: number,
+ *   answeredByEndpoint: Record<Endpoint, Record<string, number>>,
+ *   answeredByKey: Record<string, Record<string, number>>, jobsCreated: number, duplicateSubmits: number,
  *   faultsInjected: Record<FaultType, number>, jobs: JobStats[] }} SimStats
  * @typedef {{ time: number, method: string | undefined, path: string, url: string | undefined,
- *   endpoint: Endpoint, headers: import('node:http').IncomingHttpHeaders,
+ *   endpoint: Endpoint, keyLabel: string | null, headers: import('node:http').IncomingHttpHeaders,
  *   body: unknown, status: number | null, fault: FaultType | null, doneAt: number | null }} LogEntry
  * @typedef {{ url: string, port: number, submitBaseUrl: string, pollBaseUrl: string, key: string,
- *   useKey: (key: string) => void, forbiddenKey: string, sampleImageUrl: string, sampleMaskUrl: string,
+ *   useKey: (key: string) => void, keys: string[], forbiddenKey: string, sampleImageUrl: string, sampleMaskUrl: string,
  *   configure: (partial: Partial<SimConfig>) => SimConfig, config: () => SimConfig,
  *   enqueueFaults: (faults: FaultSpec | FaultSpec[]) => number, reset: () => void,
  *   stats: () => SimStats, requests: () => LogEntry[], onRequest: (listener: (entry: LogEntry) => void) => () => void,
@@ -49,17 +53,22 @@ const HOST = '127.0.0.1';
  * @typedef {{ start: ReturnType<typeof splitOptions>['start'], config: SimConfig,
  *   faults: FaultQueue, jobs: JobStore, results: ResultStore, samples: ReturnType<typeof createSampleImages>,
  *   signal: AbortSignal, counters: ReturnType<typeof newCounters>,
- *   rateCheck: (e: 'submit'|'poll') => { retryAfter: number | null } | null,
+ *   keyLabel: (key: unknown) => string,
+ *   rateCheck: (keyLabel: string, e: 'submit'|'poll') => { retryAfter: number | null } | null,
+ *   quotaCheck: (keyLabel: string) => { retryAfter: number, body: Record<string, unknown> } | null,
  *   api: Simulator }} SimContext
  */
 
-function newCounters() {
+/** @param {string[]} keyLabels */
+function newCounters(keyLabels) {
 	return {
 		requests: { submit: 0, poll: 0, results: 0, other: 0 },
 		/** @type {Record<string, number>} */
 		answered: {},
 		/** @type {Record<Endpoint, Record<string, number>>} */
 		answeredByEndpoint: { submit: {}, poll: {}, results: {}, other: {} },
+		/** @type {Record<string, Record<string, number>>} submit and poll answers by key label */
+		answeredByKey: Object.fromEntries([...keyLabels, 'other'].map((l) => [l, {}])),
 		/** @type {Record<FaultType, number>} */
 		faultsInjected: /** @type {any} */ (Object.fromEntries(FAULT_TYPES.map((t) => [t, 0]))),
 	};
@@ -78,7 +87,16 @@ export async function startSimulator(options = {}) {
 	const results = new ResultStore({ port: () => port });
 	/** @type {LogEntry[]} */
 	let log = [];
-	let limiter = createRateLimiter(startConfig.rateLimit);
+	let limiter = createKeyedRateLimiter(startConfig.rateLimit);
+	let quota = createQuota(startConfig.quota);
+	// Keys are known by their labels only (key0 = key, key1 = keys[0], …): never printed or counted by value.
+	const accepted = [start.key, ...start.keys];
+	const keyLabels = accepted.map((_, i) => `key${i}`);
+	/** @param {unknown} key */
+	const keyLabel = (key) => {
+		const i = typeof key === 'string' ? accepted.indexOf(key) : -1;
+		return i < 0 ? 'other' : keyLabels[i];
+	};
 	/** @type {Set<(entry: LogEntry) => void>} */
 	const listeners = new Set();
 
@@ -91,11 +109,14 @@ export async function startSimulator(options = {}) {
 		results,
 		samples: createSampleImages(),
 		signal: aborter.signal,
-		counters: newCounters(),
-		rateCheck: (endpoint) => limiter.check(endpoint),
+		counters: newCounters(keyLabels),
+		keyLabel,
+		rateCheck: (label, endpoint) => limiter.check(label, endpoint),
+		quotaCheck: (label) => quota.check(label),
 		api: /** @type {any} */ (null),
 	};
 	ctx.faults.setRandom(ctx.config.randomFaults);
+	ctx.jobs.seedJitter(ctx.config.jitterSeed);
 
 	const server = createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0];
@@ -113,6 +134,10 @@ export async function startSimulator(options = {}) {
 			path,
 			url: req.url,
 			endpoint,
+			keyLabel:
+				endpoint === 'submit' || endpoint === 'poll'
+					? keyLabel(req.headers['ocp-apim-subscription-key'])
+					: null,
 			headers: { ...req.headers },
 			body: undefined,
 			status: null,
@@ -123,10 +148,14 @@ export async function startSimulator(options = {}) {
 		if (log.length > start.logLimit) log.splice(0, log.length - start.logLimit);
 		res.on('finish', () => {
 			entry.status = res.statusCode;
-			const { answered, answeredByEndpoint } = ctx.counters;
-			answered[res.statusCode] = (answered[res.statusCode] ?? 0) + 1;
-			const mine = answeredByEndpoint[endpoint];
-			mine[res.statusCode] = (mine[res.statusCode] ?? 0) + 1;
+			const { answered, answeredByEndpoint, answeredByKey } = ctx.counters;
+			for (const counts of [
+				answered,
+				answeredByEndpoint[endpoint],
+				entry.keyLabel ? answeredByKey[entry.keyLabel] : null,
+			]) {
+				if (counts) counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1;
+			}
 		});
 		res.on('close', () => {
 			entry.doneAt = Date.now();
@@ -142,8 +171,9 @@ export async function startSimulator(options = {}) {
 			res.on('close', () => {
 				const status = res.writableFinished ? res.statusCode : '-';
 				const fault = entry.fault ? ` [fault ${entry.fault}]` : '';
+				const key = entry.keyLabel ? ` ${entry.keyLabel}` : '';
 				process.stdout.write(
-					`${new Date(t0).toISOString()} ${req.method} ${path} -> ${status} ${Date.now() - t0}ms${fault}\n`,
+					`${new Date(t0).toISOString()} ${req.method} ${path} -> ${status} ${Date.now() - t0}ms${key}${fault}\n`,
 				);
 			});
 		}
@@ -183,7 +213,9 @@ export async function startSimulator(options = {}) {
 			if (typeof key !== 'string' || key === '')
 				throw new TypeError('useKey: key must be a string');
 			ctx.start.key = key;
+			accepted[0] = key;
 		},
+		keys: [...start.keys],
 		forbiddenKey: start.forbiddenKey,
 		sampleImageUrl: `${base()}/assets/dog.png`,
 		sampleMaskUrl: `${base()}/assets/dog-mask.png`,
@@ -191,7 +223,9 @@ export async function startSimulator(options = {}) {
 			const checked = checkConfig(partial);
 			Object.assign(ctx.config, checked);
 			if ('randomFaults' in checked) ctx.faults.setRandom(ctx.config.randomFaults);
-			if ('rateLimit' in checked) limiter = createRateLimiter(ctx.config.rateLimit);
+			if ('rateLimit' in checked) limiter = createKeyedRateLimiter(ctx.config.rateLimit);
+			if ('quota' in checked) quota = createQuota(ctx.config.quota);
+			if ('jitterSeed' in checked) ctx.jobs.seedJitter(ctx.config.jitterSeed);
 			return structuredClone(ctx.config);
 		},
 		config: () => structuredClone(ctx.config),
@@ -201,16 +235,19 @@ export async function startSimulator(options = {}) {
 			ctx.faults.setRandom(ctx.config.randomFaults);
 			ctx.faults.clear();
 			ctx.jobs.clear();
+			ctx.jobs.seedJitter(ctx.config.jitterSeed);
 			ctx.results.clear();
-			ctx.counters = newCounters();
+			ctx.counters = newCounters(keyLabels);
 			log = [];
-			limiter = createRateLimiter(ctx.config.rateLimit);
+			limiter = createKeyedRateLimiter(ctx.config.rateLimit);
+			quota = createQuota(ctx.config.quota);
 			listeners.clear();
 		},
 		stats: () => ({
 			requests: { ...ctx.counters.requests },
 			answered: { ...ctx.counters.answered },
 			answeredByEndpoint: structuredClone(ctx.counters.answeredByEndpoint),
+			answeredByKey: structuredClone(ctx.counters.answeredByKey),
 			jobsCreated: ctx.jobs.created,
 			duplicateSubmits: ctx.jobs.duplicates,
 			faultsInjected: { ...ctx.counters.faultsInjected },

@@ -59,6 +59,26 @@ export function canonicalJson(value) {
 }
 
 /**
+ * A copy of a JSON value with object keys renamed at any depth (`renameFields`).
+ * @param {unknown} value
+ * @param {Record<string, string> | null} renames
+ * @returns {unknown}
+ */
+export function renameKeys(value, renames) {
+	if (!renames) return value;
+	if (Array.isArray(value)) return value.map((v) => renameKeys(v, renames));
+	if (value && typeof value === 'object') {
+		return Object.fromEntries(
+			Object.entries(value).map(([k, v]) => [
+				Object.hasOwn(renames, k) ? renames[k] : k,
+				renameKeys(v, renames),
+			]),
+		);
+	}
+	return value;
+}
+
+/**
  * Sleep that rejects with an AbortError when the simulator closes.
  * @param {number} ms
  * @param {AbortSignal} signal

@@ -70,7 +70,7 @@ export function validatePoll(body) {
 
 /**
  * @typedef {{ mode?: 'sync'|'async', ms?: number, results?: number, outcome?: string,
- *   noImage?: boolean, noUrl?: boolean, status?: string }} Directives
+ *   noImage?: boolean, noUrl?: boolean, status?: string, jitter?: number }} Directives
  */
 
 const DIRECTIVE_RE = /\[sim:([A-Za-z]+)(?:=([^\]]*))?\]/g;
@@ -114,6 +114,12 @@ export function parseDirectives(prompt) {
 					if (value) d.status = value;
 					else problems.push(`directive ${whole}: status needs a value`);
 					break;
+				case 'jitter': {
+					const j = value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+					if (j >= 0 && j <= 0.9) d.jitter = j;
+					else problems.push(`directive ${whole}: jitter must be a number 0..0.9`);
+					break;
+				}
 				default:
 					problems.push(`unknown simulator directive ${whole}`);
 			}
