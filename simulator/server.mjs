@@ -22,7 +22,8 @@ const HOST = '127.0.0.1';
  * @typedef {'status' | 'html' | 'malformed' | 'empty' | 'drop' | 'dropAfterAccept' | 'delay' | 'hang'
  *   | 'outage' | 'stall' | 'redirect'} FaultType
  * @typedef {{ type: FaultType, endpoint?: 'submit' | 'poll' | 'results' | 'any', status?: number, body?: unknown,
- *   headers?: Record<string, string>, ms?: number, times?: number, location?: string, bytes?: number }} FaultSpec
+ *   headers?: Record<string, string>, ms?: number, times?: number, location?: string, bytes?: number,
+ *   eachJob?: number }} FaultSpec
  * @typedef {Partial<SimConfig> & { port?: number, key?: string, forbiddenKey?: string,
  *   logLimit?: number, log?: boolean }} SimOptions
  * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number,
