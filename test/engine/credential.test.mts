@@ -1,3 +1,7 @@
+// The Pixazo API credential: its Test button checks the key against the polling endpoint and
+// starts no generation, telling a rejected key from one without access and from an API that could
+// not be asked; its fields default to the vendor's base URLs, and a base URL that is not http(s)
+// stops a run before anything is sent.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -6,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { n8nCoreVersion, testCredential } from '../harness/engine.mjs';
 import type { Env } from './env.mts';
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { expectNothingSent, requestsTo } from './checks.mts';
 
 const VENDOR_SUBMIT_BASE = 'https://gateway-stable-diffusion-v1-5-inpainting.appypie.workers.dev';
 const VENDOR_POLL_BASE = 'https://gateway.pixazo.ai/ai-model-api-polling';
@@ -31,7 +36,7 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 	it('passes with the right key, asking the polling endpoint with the key header and starting no generation', async () => {
 		const result = await testCredential(env.pkg, 'pixazoApi', env.credentials);
 		expect(result.status).toBe('OK');
-		const polls = env.sim.requests().filter((r: any) => r.endpoint === 'poll');
+		const polls = requestsTo(env, 'poll');
 		expect(polls).toHaveLength(1);
 		expect(polls[0].headers['ocp-apim-subscription-key']).toBe(env.sim.key);
 		expectNoGeneration(env);
@@ -131,7 +136,7 @@ describe("the credential's fields", () => {
 			expect(error.description).toContain(
 				label === 'Submit Base URL' ? VENDOR_SUBMIT_BASE : VENDOR_POLL_BASE,
 			);
-			expect(env.sim.requests()).toEqual([]);
+			expectNothingSent(env);
 		},
 	);
 });

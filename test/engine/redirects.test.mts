@@ -1,4 +1,4 @@
-// The key goes to the credential's two base URLs and nowhere else (issue #11, point 1): a redirect
+// The key goes to the credential's two base URLs and nowhere else: a redirect
 // from the API is not followed, it is an error naming the status and the target host, and nothing
 // is sent again. Result downloads carry no key and do follow redirects. The "other host" is the
 // eavesdropper (test/harness/eavesdropper.mjs), which records everything it gets and answers as if
@@ -7,7 +7,8 @@ import { NodeApiError } from 'n8n-workflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { EAVESDROPPER_ANSWER, startEavesdropper } from '../harness/eavesdropper.mjs';
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { fetchBytes, requestsTo } from './checks.mts';
 
 type Spy = Awaited<ReturnType<typeof startEavesdropper>>;
 
@@ -182,8 +183,7 @@ describe('result downloads follow redirects and carry no key', () => {
 		expect(downloads[1].url).toBe(`${downloads[0].path}?moved=1`);
 		for (const r of downloads) expect(r.headers[KEY_HEADER]).toBeUndefined();
 		const bytes = await run.readBinary(items[0], 'data');
-		const served = Buffer.from(await (await fetch(items[0].json.imageUrl as string)).arrayBuffer());
-		expect(bytes.equals(served)).toBe(true);
+		expect(bytes.equals(await fetchBytes(items[0].json.imageUrl as string))).toBe(true);
 	});
 
 	it('a download redirected to another host is followed there, without the key', async () => {

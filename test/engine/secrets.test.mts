@@ -1,3 +1,6 @@
+// The subscription key never leaks: not into output items, errors (message, description, stack,
+// the properties n8n copies), the run data n8n stores or the log lines, even when the API echoes it
+// back in an answer, an error page or a failed job's reason.
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 

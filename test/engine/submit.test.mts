@@ -1,19 +1,19 @@
+// Submit: sends the fields the user set, with the API's names, and outputs the job: at once when
+// the API answers synchronously or the node is not to wait, else once the job is done, one item
+// per input item in input order.
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { callApi, fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { requestsTo } from './checks.mts';
 
 const KEY_HEADER = 'ocp-apim-subscription-key';
 
 /** Asks the simulator's poll endpoint directly, as the node would (to compare bodies). */
 async function pollDirectly(env: Env, jobSetId: string): Promise<Record<string, unknown>> {
-	const response = await fetch(`${env.sim.pollBaseUrl}/getGenerationResults`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': env.sim.key },
-		body: JSON.stringify({ job_set_id: jobSetId }),
-	});
-	expect(response.status).toBe(200);
-	return (await response.json()) as Record<string, unknown>;
+	const { status, body } = await callApi(env, 'poll', { job_set_id: jobSetId });
+	expect(status).toBe(200);
+	return body;
 }
 
 describe('Submit', () => {
@@ -217,21 +217,5 @@ describe('Submit', () => {
 		expect(json.imageUrls).toHaveLength(2);
 		expect(json.imageUrl).toBe((json.raw as { imageUrl: string }).imageUrl);
 		expect(env.sim.stats().requests.poll).toBe(0);
-	});
-
-	it('with On Timeout "Return the Job", outputs a job still running at the timeout as a normal item', async () => {
-		const { run, items, error } = await runInpaint(
-			env,
-			submitParams(env, {
-				prompt: 'slow [sim:ms=30000]',
-				options: { ...fast, timeout: 1, onTimeout: 'returnJob' },
-			}),
-		);
-		expect(error).toBeUndefined();
-		expect(run.status).toBe('success');
-		const [job] = env.sim.stats().jobs;
-		expect(items[0].json).toMatchObject({ jobSetId: job.jobSetId, imageUrl: null, imageUrls: [] });
-		expect(['pending', 'running']).toContain(items[0].json.status);
-		expect(requestsTo(env, 'poll').length).toBeGreaterThanOrEqual(1);
 	});
 });

@@ -31,7 +31,7 @@ describe('eachJob fault: validation', () => {
 describe('eachJob fault: which checks it answers', () => {
 	it('answers the first n checks of every job, is never consumed, and leaves checks naming no job alone', () => {
 		const queue = new FaultQueue();
-		queue.enqueue({ ...firstCheckFails, eachJob: 2 });
+		queue.enqueue([{ ...firstCheckFails, eachJob: 2 }]);
 		const took = (jobSetId?: string) => queue.take('poll', jobSetId)?.status ?? null;
 		expect([took('a'), took('b'), took('a'), took('a'), took('b'), took('b')]).toEqual([
 			503,
