@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { fast, fastRetries, runInpaint, submitParams, useEnv } from './env.mts';
+import { answeredWith, faultOnArrival } from './faults.mts';
 import { expectClearError, expectClearErrorItem, requestsTo } from './checks.mts';
 
 const quick = fastRetries(2);
@@ -178,7 +179,7 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 			status: 'succeeded',
 			results: [null, 42, { imageUrl: null }, 'not-a-url-but-a-string'],
 		};
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 200, body });
+		env.sim.enqueueFaults(answeredWith('poll', body));
 		const { run, items, error } = await runInpaint(env, submitParams(env, { options: quick }), {
 			continueOnFail: true,
 		});
@@ -203,12 +204,12 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 	});
 
 	it('a result link that is not a URL, with Download Images on, is a clear error with the jobSetId, not a crash', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 200,
-			body: { status: 'succeeded', results: [{ imageUrl: 'not a link', job_id: 'job_1' }] },
-		});
+		env.sim.enqueueFaults(
+			answeredWith('poll', {
+				status: 'succeeded',
+				results: [{ imageUrl: 'not a link', job_id: 'job_1' }],
+			}),
+		);
 		const { items } = await runInpaint(
 			env,
 			submitParams(env, { options: { ...quick, downloadImages: true } }),
@@ -229,17 +230,10 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 
 	it('a status answer { job_set_id, error: null } without a status word is read as a running job: the node keeps waiting and outputs the finished job', async () => {
 		env.sim.configure({ jobMs: 400 });
-		let faulted = 0;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'poll' || faulted >= 2) return;
-			faulted++;
+		faultOnArrival(env, 'poll', (n) => {
+			if (n > 2) return undefined;
 			const [job] = env.sim.stats().jobs;
-			env.sim.enqueueFaults({
-				endpoint: 'poll',
-				type: 'status',
-				status: 200,
-				body: { job_set_id: job.jobSetId, error: null },
-			});
+			return answeredWith('poll', { job_set_id: job.jobSetId, error: null });
 		});
 		const { run, items, error } = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(error).toBeUndefined();

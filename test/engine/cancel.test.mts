@@ -10,15 +10,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import {
-	perItemParams,
-	promptItems,
-	rateLimited,
-	runInpaint,
-	slowPoll,
-	submitParams,
-	useEnv,
-} from './env.mts';
+import { perItemParams, promptItems, runInpaint, slowPoll, submitParams, useEnv } from './env.mts';
+import { rateLimited } from './faults.mts';
 import { expectClosedByNode, requestsTo } from './checks.mts';
 
 /**

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { perItemParams, promptItems as items, runInpaint, submitParams, useEnv } from './env.mts';
+import { promptItems as items, runInpaint, runItems, submitParams, useEnv } from './env.mts';
 import { mostInFlight, requestsTo } from './checks.mts';
 
 /** How long the simulator holds every answer, so that requests overlap. */
@@ -17,9 +17,7 @@ describe('Concurrency bounds requests in flight across all items', () => {
 
 	it('Concurrency bounds the HTTP requests in flight at once across all items', async () => {
 		env.sim.configure({ jobMs: 600, submitDelayMs: HOLD_MS, pollDelayMs: HOLD_MS });
-		const { run, items: out } = await runInpaint(env, perItemParams(env, { concurrency: 3 }), {
-			items: items(12),
-		});
+		const { run, items: out } = await runItems(env, 12, { concurrency: 3 });
 		expect(run.status).toBe('success');
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 		// At most three at once, and the bound is used: three at once, not one after another.
@@ -28,9 +26,7 @@ describe('Concurrency bounds requests in flight across all items', () => {
 
 	it('submits and status checks share the pace: every job is sent and checked while all are running', async () => {
 		env.sim.configure({ jobMs: 1000, submitDelayMs: 50 });
-		const { run, items: out } = await runInpaint(env, perItemParams(env, {}), {
-			items: items(20),
-		});
+		const { run, items: out } = await runItems(env, 20);
 		expect(run.status).toBe('success');
 		expect(out).toHaveLength(20);
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
@@ -48,9 +44,7 @@ describe('Concurrency bounds requests in flight across all items', () => {
 	});
 
 	it('Concurrency bounds requests, not jobs: with Concurrency 2, twenty jobs run at the same time', async () => {
-		const { run, items: out } = await runInpaint(env, perItemParams(env, { concurrency: 2 }), {
-			items: items(20),
-		});
+		const { run, items: out } = await runItems(env, 20, { concurrency: 2 });
 		expect(run.status).toBe('success');
 		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
 		const { jobs, jobsCreated, duplicateSubmits } = env.sim.stats();

@@ -6,14 +6,8 @@ import { NodeApiError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import {
-	fast,
-	perItemParams as perItem,
-	promptItems,
-	runInpaint,
-	submitParams,
-	useEnv,
-} from './env.mts';
+import { fast, runInpaint, runItems, submitParams, useEnv } from './env.mts';
+import { faultOnArrival } from './faults.mts';
 import { jobOf, requestsTo } from './checks.mts';
 
 const BAD_REQUEST = 'The Pixazo API rejected the request as invalid (400)';
@@ -133,9 +127,7 @@ describe('a failed run sends no further submit', () => {
 
 	it("Concurrency 1, ten items, the first submit answered 400: exactly one submit reached the API, and the error is item 0's", async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 400 });
-		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 1 }), {
-			items: promptItems(10),
-		});
+		const { run, error } = await runItems(env, 10, { concurrency: 1 });
 		expect(run.status).toBe('error');
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error.message).toBe(BAD_REQUEST);
@@ -152,19 +144,12 @@ describe('a failed run sends no further submit', () => {
 		// by the API for 3 s (then accepted), so all ten slots are busy when the 400 comes back. The
 		// only slot free after it is the failed item's own: a run that kept sending would use it at
 		// once (an 11th submit), and nine more when the held ones are answered.
-		let arrived = 0;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'submit') return;
-			arrived++;
-			env.sim.enqueueFaults(
-				arrived === 1
-					? { endpoint: 'submit', type: 'status', status: 400 }
-					: { endpoint: 'submit', type: 'delay', ms: 3000 },
-			);
-		});
-		const { run, error } = await runInpaint(env, perItem(env, { concurrency: 10 }), {
-			items: promptItems(30),
-		});
+		faultOnArrival(env, 'submit', (n) =>
+			n === 1
+				? { endpoint: 'submit', type: 'status', status: 400 }
+				: { endpoint: 'submit', type: 'delay', ms: 3000 },
+		);
+		const { run, error } = await runItems(env, 30, { concurrency: 10 });
 		const submits = requestsTo(env, 'submit') as any[];
 		const failed = submits.find((r: any) => r.status === 400);
 		const held = submits.filter((r: any) => r !== failed);
@@ -197,10 +182,7 @@ describe('a failed run sends no further submit', () => {
 			run,
 			items: out,
 			error,
-		} = await runInpaint(env, perItem(env, { concurrency: 1 }), {
-			items: promptItems(10),
-			continueOnFail: true,
-		});
+		} = await runItems(env, 10, { concurrency: 1 }, { continueOnFail: true });
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(requestsTo(env, 'submit')).toHaveLength(10);

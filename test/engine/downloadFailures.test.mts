@@ -9,6 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 
 import { fast, fastRetries, runInpaint, submitParams, useEnv } from './env.mts';
+import type { Fault } from './faults.mts';
+import { faultOnArrival, redirectedTo } from './faults.mts';
 import { expectClosedByNode, fetchBytes, requestsTo } from './checks.mts';
 
 const quick = { ...fastRetries(2), downloadImages: true };
@@ -160,12 +162,7 @@ describe('the Request Timeout of a download is an idle timeout: a stalled body f
 		// About 25 pieces 100 ms apart: 2.5 s in all, more than twice the 1 s Request Timeout.
 		const host = await startTrickleHost(png, Math.ceil(png.length / 25), 100);
 		try {
-			env.sim.enqueueFaults({
-				endpoint: 'results',
-				type: 'redirect',
-				status: 302,
-				location: `${host.url}/slow.png`,
-			});
+			env.sim.enqueueFaults(redirectedTo('results', 302, `${host.url}/slow.png`));
 			const { run, items, error } = await runInpaint(env, submitParams(env, { options: idle1s }));
 			expect(error?.message).toBeUndefined();
 			expect(run.status).toBe('success');
@@ -223,16 +220,11 @@ describe('when one image of an item fails for good, its other downloads are abor
 		"the other image's download, which %s, is closed, and the item's error is the failed image's",
 		async (_label, slow) => {
 			// Whichever download arrives first is the slow one; the second is answered 404 (not retried).
-			let seen = 0;
-			env.sim.onRequest((entry: any) => {
-				if (entry.endpoint !== 'results') return;
-				seen++;
-				env.sim.enqueueFaults(
-					seen === 1
-						? ({ endpoint: 'results', ...slow } as any)
-						: { endpoint: 'results', type: 'status', status: 404 },
-				);
-			});
+			faultOnArrival(env, 'results', (n) =>
+				n === 1
+					? ({ endpoint: 'results', ...slow } as Fault)
+					: { endpoint: 'results', type: 'status', status: 404 },
+			);
 			const { run, items } = await runInpaint(
 				env,
 				submitParams(env, { prompt: 'Change to a lion [sim:results=2]', options }),

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { answeredWith, faultOnArrival, redirectedTo } from './faults.mts';
 import { apiRequests, fetchBytes, requestsTo } from './checks.mts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -133,15 +134,10 @@ describe('a result URL with a malformed % escape in its file name', () => {
 
 	/** The job "succeeds" with one image at the malformed URL. */
 	function succeedWithBadUrl(env: Env) {
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'poll') return;
+		faultOnArrival(env, 'poll', () => {
 			const [job] = env.sim.stats().jobs;
-			env.sim.enqueueFaults({
-				endpoint: 'poll',
-				type: 'status',
-				status: 200,
-				body: { job_set_id: job.jobSetId, status: 'succeeded', results: [{ imageUrl: bad(env) }] },
-			});
+			const results = [{ imageUrl: bad(env) }];
+			return answeredWith('poll', { job_set_id: job.jobSetId, status: 'succeeded', results });
 		});
 	}
 
@@ -167,15 +163,10 @@ describe('a result URL with a malformed % escape in its file name', () => {
 	it('is downloaded when it leads to an image, under a file name made from the job', async () => {
 		succeedWithBadUrl(env);
 		// The image host sends the malformed URL on to the job's real image.
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'results' || !entry.path.startsWith('/results/bad')) return;
+		faultOnArrival(env, 'results', (_n, entry) => {
+			if (!entry.path.startsWith('/results/bad')) return undefined;
 			const [job] = env.sim.stats().jobs;
-			env.sim.enqueueFaults({
-				endpoint: 'results',
-				type: 'redirect',
-				status: 302,
-				location: `/results/${job.jobSetId}_0.png`,
-			});
+			return redirectedTo('results', 302, `/results/${job.jobSetId}_0.png`);
 		});
 		const { run, items, error } = await runInpaint(env, submitParams(env, { options: download }));
 		expect(error).toBeUndefined();

@@ -113,16 +113,6 @@ export const failFast = { ...fast, maxRetries: 0, timeout: 1 };
 /** The node's default poll interval (2 s) with a short first backoff: the pace of a long run. */
 export const slowPoll = { pollInterval: 2, retryDelay: 0.2 };
 
-/** A 429 asking the node to wait `seconds` (or until an HTTP date) before its next request. */
-export function rateLimited(endpoint: 'submit' | 'poll', retryAfter: number | string) {
-	return {
-		endpoint,
-		type: 'status',
-		status: 429,
-		headers: { 'Retry-After': String(retryAfter) },
-	} as const;
-}
-
 /** Submit parameters with the sample image and mask served by the simulator. */
 export function submitParams(
 	env: Env,
@@ -171,6 +161,16 @@ export async function callApi(
 		body: JSON.stringify(body),
 	});
 	return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+/** Runs `count` items through Submit, each with its own prompt, with `fast` unless `options` says otherwise. */
+export function runItems(
+	env: Env,
+	count: number,
+	options: Record<string, unknown> = {},
+	runOptions: RunOptions = {},
+): Promise<InpaintRun> {
+	return runInpaint(env, perItemParams(env, options), { items: promptItems(count), ...runOptions });
 }
 
 /** A port on 127.0.0.1 that nothing listens on (a connection to it is refused). */

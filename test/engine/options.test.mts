@@ -6,7 +6,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { promptItems as items, rateLimited, runInpaint, submitParams, useEnv } from './env.mts';
+import { promptItems as items, runInpaint, submitParams, useEnv } from './env.mts';
+import { rateLimited } from './faults.mts';
 import { expectNothingSent, requestsTo } from './checks.mts';
 
 /** Each number option's label and range, as the editor shows them (written out: a change shows here). */
@@ -59,8 +60,11 @@ const CASES = RANGES.flatMap((r) => {
 	}));
 });
 
-function itemOf(prompt: unknown): number {
-	return Number(/number (\d+)$/.exec(String(prompt))![1]);
+/** The items whose submit reached the API, by the number in their prompt. */
+function submittedItems(env: Env): number[] {
+	return requestsTo(env, 'submit')
+		.map((r: any) => Number(/number (\d+)$/.exec(String(r.body.prompt))![1]))
+		.sort();
 }
 
 describe('a number option out of its range stops the run before anything is sent', () => {
@@ -158,11 +162,7 @@ describe("a bad option on one item is that item's error", () => {
 		);
 		expect(out[1].json.jobSetId).toBeNull();
 		expect(out[1].pairedItem).toEqual({ item: 1 });
-		expect(
-			requestsTo(env, 'submit')
-				.map((r: any) => itemOf(r.body.prompt))
-				.sort(),
-		).toEqual([0, 2]);
+		expect(submittedItems(env)).toEqual([0, 2]);
 	});
 
 	it('under Continue On Fail, item 0 with a bad option does not fail the others', async () => {
@@ -176,11 +176,7 @@ describe("a bad option on one item is that item's error", () => {
 		);
 		expect(out[1].json.status).toBe('succeeded');
 		expect(out[2].json.status).toBe('succeeded');
-		expect(
-			requestsTo(env, 'submit')
-				.map((r: any) => itemOf(r.body.prompt))
-				.sort(),
-		).toEqual([1, 2]);
+		expect(submittedItems(env)).toEqual([1, 2]);
 	});
 
 	it("without Continue On Fail, the lowest failing item's error is thrown and nothing at all is sent", async () => {

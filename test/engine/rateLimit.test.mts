@@ -6,31 +6,13 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import {
-	fastRetries,
-	perItemParams,
-	promptItems as items,
-	rateLimited,
-	runInpaint,
-	slowPoll,
-	submitParams,
-	useEnv,
-} from './env.mts';
+import { fastRetries, runInpaint, runItems, slowPoll, submitParams, useEnv } from './env.mts';
+import { faultOnArrival, rateLimited } from './faults.mts';
 import { apiRequests, requestsTo } from './checks.mts';
 
 const quick = fastRetries(3);
 /** Timing tolerance for "waited at least": timers may fire a millisecond early, arrival is stamped on receipt. */
 const TOLERANCE_MS = 5;
-
-/** The first request to `endpoint` answered 429, and the requests to either endpoint that arrived in the `ms` after it. */
-function arrivedDuringPause(env: Env, endpoint: 'submit' | 'poll', ms: number) {
-	const t429 = requestsTo(env, endpoint).find((r: any) => r.status === 429)!.time;
-	const pauseEnd = t429 + ms - TOLERANCE_MS;
-	return {
-		pauseEnd,
-		inPause: apiRequests(env).filter((r: any) => r.time > t429 && r.time < pauseEnd),
-	};
-}
 
 describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Pause on 429', () => {
 	const env = useEnv({ jobMs: 300 });
@@ -60,10 +42,10 @@ describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Paus
 		// The date is set when the first status check arrives, 1.5 to 2.5 s after it (a whole second,
 		// so that the HTTP date, of second precision, is exact), and that same check gets the 429.
 		let retryAt = Number.POSITIVE_INFINITY;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'poll' || retryAt !== Number.POSITIVE_INFINITY) return;
+		faultOnArrival(env, 'poll', (n, entry) => {
+			if (n > 1) return undefined;
 			retryAt = Math.ceil((entry.time + 1500) / 1000) * 1000;
-			env.sim.enqueueFaults(rateLimited('poll', new Date(retryAt).toUTCString()));
+			return rateLimited('poll', new Date(retryAt).toUTCString());
 		});
 		const { run } = await runInpaint(env, submitParams(env, { options: quick }));
 		expect(run.status).toBe('success');
@@ -98,20 +80,28 @@ describe("a 429 pauses every item's requests to that host", () => {
 	 */
 	const CONCURRENCY = 2;
 
+	/**
+	 * Six items at Concurrency 2 whose first request to `endpoint` is answered 429 with Retry-After
+	 * 1: all succeed, and at most the requests already in flight arrive in the second after the
+	 * 429. Returns when that second ended.
+	 */
+	async function runPausedBy429(endpoint: 'submit' | 'poll') {
+		env.sim.enqueueFaults(rateLimited(endpoint, 1));
+		const { run, items: out } = await runItems(env, 6, { concurrency: CONCURRENCY });
+		expect(run.status).toBe('success');
+		expect(out).toHaveLength(6);
+		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
+		const t429 = requestsTo(env, endpoint).find((r: any) => r.status === 429)!.time;
+		const pauseEnd = t429 + 1000 - TOLERANCE_MS;
+		const inPause = apiRequests(env).filter((r: any) => r.time > t429 && r.time < pauseEnd);
+		expect(inPause.length).toBeLessThanOrEqual(CONCURRENCY - 1);
+		return pauseEnd;
+	}
+
 	it('after a 429 with Retry-After 1 on one status check, no item sends anything to that host for that second', async () => {
 		env.sim.configure({ jobMs: 1800 });
-		env.sim.enqueueFaults(rateLimited('poll', 1));
-		const { run, items: out } = await runInpaint(
-			env,
-			perItemParams(env, { concurrency: CONCURRENCY }),
-			{ items: items(6) },
-		);
-		expect(run.status).toBe('success');
-		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
-
 		// Six items polling every 0.1 s would send about ten requests in that second without the pause.
-		const { inPause, pauseEnd } = arrivedDuringPause(env, 'poll', 1000);
-		expect(inPause.length).toBeLessThanOrEqual(CONCURRENCY - 1);
+		const pauseEnd = await runPausedBy429('poll');
 		// The other items were still polling (every 0.1 s): without the shared pause they would have
 		// asked inside that second.
 		const pollersAfter = new Set(
@@ -123,20 +113,8 @@ describe("a 429 pauses every item's requests to that host", () => {
 	});
 
 	it('a 429 on one submit holds back the submits of the other items for the time asked, and no job is created twice', async () => {
-		env.sim.enqueueFaults(rateLimited('submit', 1));
-		const { run, items: out } = await runInpaint(
-			env,
-			perItemParams(env, { concurrency: CONCURRENCY }),
-			{ items: items(6) },
-		);
-		expect(run.status).toBe('success');
-		expect(out).toHaveLength(6);
-		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
-
 		// Without the shared pause the four items not yet sent would go at once.
-		expect(arrivedDuringPause(env, 'submit', 1000).inPause.length).toBeLessThanOrEqual(
-			CONCURRENCY - 1,
-		);
+		await runPausedBy429('submit');
 		expect(requestsTo(env, 'submit')).toHaveLength(7); // 6 items + the one re-sent after its 429
 		expect(env.sim.stats().jobsCreated).toBe(6);
 		expect(env.sim.stats().duplicateSubmits).toBe(0);
@@ -145,9 +123,9 @@ describe("a 429 pauses every item's requests to that host", () => {
 
 describe('under a rate limit the node finds the pace by itself', () => {
 	const env = useEnv({ jobMs: 1000, logLimit: 20_000 });
-	/** Each item's own prompt, the default poll interval and a short first backoff. */
-	const perItem = (env: Env, options: Record<string, unknown> = {}) =>
-		perItemParams(env, { ...slowPoll, ...options });
+	/** `count` items, each with its own prompt, at the node's default poll interval (a long run's pace). */
+	const runPaced = (count: number, options = {}, runOptions = {}) =>
+		runItems(env, count, { ...slowPoll, ...options }, runOptions);
 
 	/** Requests the API answered 429 and all it answered, from `from` (ms since the epoch) on. */
 	function share429(env: Env, from: number) {
@@ -158,7 +136,7 @@ describe('under a rate limit the node finds the pace by itself', () => {
 
 	it('a sustained limit: no item is lost, no job created twice, and after the first seconds at most 5 % of requests are refused', async () => {
 		env.sim.configure({ rateLimit: { type: 'tokenBucket', ratePerSec: 8, burst: 8 } });
-		const { run, items: out } = await runInpaint(env, perItem(env), { items: items(60) });
+		const { run, items: out } = await runPaced(60);
 		expect(run.status).toBe('success');
 		expect(out).toHaveLength(60);
 		expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(60);
@@ -188,9 +166,7 @@ describe('under a rate limit the node finds the pace by itself', () => {
 			}
 		});
 		try {
-			const { run, items: out } = await runInpaint(env, perItem(env, { pollInterval: 0.5 }), {
-				items: items(150),
-			});
+			const { run, items: out } = await runPaced(150, { pollInterval: 0.5 });
 			expect(run.status).toBe('success');
 			expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(150);
 		} finally {
@@ -209,9 +185,7 @@ describe('under a rate limit the node finds the pace by itself', () => {
 
 	it('100 items at 5 requests per second with a 15 s Job Timeout: sending takes longer than the timeout, yet every item succeeds', async () => {
 		env.sim.configure({ jobMs: 1000, rateLimit: { type: 'tokenBucket', ratePerSec: 5, burst: 5 } });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 15 }), {
-			items: items(100),
-		});
+		const { run, items: out } = await runPaced(100, { timeout: 15 });
 		expect(run.status).toBe('success');
 		expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(100);
 		const stats = env.sim.stats();
@@ -230,9 +204,7 @@ describe('under a rate limit the node finds the pace by itself', () => {
 
 	it('a 429 storm on submit: every refused submit is sent again, no job is created twice', async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status: 429, times: 12 });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 60 }), {
-			items: items(10),
-		});
+		const { run, items: out } = await runPaced(10, { timeout: 60 });
 		expect(run.status).toBe('success');
 		expect(out.filter((i) => i.json.status === 'succeeded')).toHaveLength(10);
 		const stats = env.sim.stats();
@@ -243,10 +215,7 @@ describe('under a rate limit the node finds the pace by itself', () => {
 
 	it('a submit the API refuses for longer than the Job Timeout fails with a clear 429 error: no job, nothing lost silently', async () => {
 		env.sim.enqueueFaults({ ...rateLimited('submit', 1), times: 1000 });
-		const { run, items: out } = await runInpaint(env, perItem(env, { timeout: 2 }), {
-			items: items(3),
-			continueOnFail: true,
-		});
+		const { run, items: out } = await runPaced(3, { timeout: 2 }, { continueOnFail: true });
 		expect(run.status).toBe('success');
 		expect(out).toHaveLength(3);
 		for (const item of out) {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { EAVESDROPPER_ANSWER, startEavesdropper } from '../harness/eavesdropper.mjs';
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { faultOnArrival, redirectedTo } from './faults.mts';
 import { fetchBytes, requestsTo } from './checks.mts';
 
 type Spy = Awaited<ReturnType<typeof startEavesdropper>>;
@@ -26,12 +27,7 @@ describe('API calls do not follow redirects', () => {
 	afterEach(() => spy?.close());
 
 	it('a 307 on submit to another host: that host gets nothing (no key), the item fails naming 307 and the host, nothing is re-sent', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'redirect',
-			status: 307,
-			location: `${spy.url}/getImage`,
-		});
+		env.sim.enqueueFaults(redirectedTo('submit', 307, `${spy.url}/getImage`));
 		const { run, items, error } = await runInpaint(
 			env,
 			submitParams(env, { options: { ...fast, maxRetries: 4 } }),
@@ -64,12 +60,7 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('without Continue On Fail the redirected submit stops the node with a NodeApiError carrying the 307', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'redirect',
-			status: 307,
-			location: `${spy.url}/getImage`,
-		});
+		env.sim.enqueueFaults(redirectedTo('submit', 307, `${spy.url}/getImage`));
 		const { run, error } = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(run.status).toBe('error');
 		expect(error).toBeInstanceOf(NodeApiError);
@@ -83,12 +74,7 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('a 302 on a status check to another host: that host gets nothing, the item fails with its jobSetId, naming 302 and the host', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'redirect',
-			status: 302,
-			location: `${spy.url}/getGenerationResults`,
-		});
+		env.sim.enqueueFaults(redirectedTo('poll', 302, `${spy.url}/getGenerationResults`));
 		const { run, items } = await runInpaint(env, submitParams(env, { options: fast }), {
 			continueOnFail: true,
 		});
@@ -120,7 +106,7 @@ describe('API calls do not follow redirects', () => {
 		[308, 'poll'],
 		[307, 'poll'],
 	] as const)('a %i on %s is not followed either', async (status, endpoint) => {
-		env.sim.enqueueFaults({ endpoint, type: 'redirect', status, location: `${spy.url}/elsewhere` });
+		env.sim.enqueueFaults(redirectedTo(endpoint, status, `${spy.url}/elsewhere`));
 		const { items } = await runInpaint(env, submitParams(env, { options: fast }), {
 			continueOnFail: true,
 		});
@@ -132,12 +118,7 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('a redirect to another path of the API itself is not followed either (the error names the API host)', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'redirect',
-			status: 307,
-			location: '/submit/moved',
-		});
+		env.sim.enqueueFaults(redirectedTo('submit', 307, '/submit/moved'));
 		const { items } = await runInpaint(env, submitParams(env, { options: fast }), {
 			continueOnFail: true,
 		});
@@ -160,18 +141,10 @@ describe('result downloads follow redirects and carry no key', () => {
 	const opts = { options: { ...fast, downloadImages: true, maxRetries: 0 } };
 
 	it('a download redirected to another path of the image host is followed: the image arrives, no request had the key', async () => {
-		let redirected = false;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'results' || redirected) return;
-			redirected = true;
-			// Sent to the same image under another spelling of its path (the query makes it a new URL).
-			env.sim.enqueueFaults({
-				endpoint: 'results',
-				type: 'redirect',
-				status: 302,
-				location: `${entry.path}?moved=1`,
-			});
-		});
+		// Sent to the same image under another spelling of its path (the query makes it a new URL).
+		faultOnArrival(env, 'results', (n, entry) =>
+			n === 1 ? redirectedTo('results', 302, `${entry.path}?moved=1`) : undefined,
+		);
 		const { run, items, error } = await runInpaint(env, submitParams(env, opts));
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
@@ -187,12 +160,7 @@ describe('result downloads follow redirects and carry no key', () => {
 	});
 
 	it('a download redirected to another host is followed there, without the key', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'results',
-			type: 'redirect',
-			status: 307,
-			location: `${spy.url}/cdn/image.png`,
-		});
+		env.sim.enqueueFaults(redirectedTo('results', 307, `${spy.url}/cdn/image.png`));
 		const { run, items } = await runInpaint(env, submitParams(env, opts));
 		expect(run.status).toBe('success');
 		const overheard = spy.requests();

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { fastRetries, promptItems, runInpaint, submitParams, useEnv } from './env.mts';
+import { fast, fastRetries, promptItems, runInpaint, submitParams, useEnv } from './env.mts';
+import { faultOnArrival } from './faults.mts';
 import { checksByJob, expectClearErrorItem, expectClosedByNode, requestsTo } from './checks.mts';
 
 const quick = fastRetries(2);
@@ -62,14 +63,23 @@ describe('every request has a timeout, so a hung connection cannot hold the work
 describe('a request waiting for a free slot gives up at its deadline', () => {
 	const env = useEnv({ jobMs: 300 });
 
-	/** Long jobs, one prompt per item, each item's Job Timeout from its `timeout` field. */
-	function perItem(env: Env, options: Record<string, unknown>) {
-		return submitParams(env, {
-			prompt: '={{ $json.prompt }}',
-			options: { pollInterval: 0.1, retryDelay: 0.1, timeout: '={{ $json.timeout }}', ...options },
-		});
+	/**
+	 * One 60 s job per Job Timeout given, Concurrency 1 (every request waits for the one slot),
+	 * under Continue On Fail: the run succeeds with one item per job.
+	 */
+	async function runLongJobs(timeouts: number[], options: Record<string, unknown>) {
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, {
+				prompt: '={{ $json.prompt }}',
+				options: { ...fast, timeout: '={{ $json.timeout }}', concurrency: 1, ...options },
+			}),
+			{ items: longJobs(timeouts), continueOnFail: true },
+		);
+		expect(run.status).toBe('success');
+		expect(items).toHaveLength(timeouts.length);
+		return items;
 	}
-	/** Items of 60 s jobs with these Job Timeouts, Concurrency 1: each waits for the one slot. */
 	function longJobs(timeouts: number[]) {
 		return promptItems(timeouts.length, (n) => ({
 			prompt: `Change to lion number ${n} [sim:ms=60000]`,
@@ -85,19 +95,8 @@ describe('a request waiting for a free slot gives up at its deadline', () => {
 		// Item 0 (Job Timeout 3 s) holds the only slot with a status check that gets no answer until
 		// the node gives up on it near its own deadline. Items 1 and 2 (Job Timeout 1 s) wait for that
 		// slot; their deadlines come about 2 s before it frees up.
-		let firstPoll = true;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'poll' || !firstPoll) return;
-			firstPoll = false;
-			env.sim.enqueueFaults({ endpoint: 'poll', type: 'hang' });
-		});
-		const { run, items } = await runInpaint(
-			env,
-			perItem(env, { concurrency: 1, requestTimeout: 60 }),
-			{ items: longJobs([3, 1, 1]), continueOnFail: true },
-		);
-		expect(run.status).toBe('success');
-		expect(items).toHaveLength(3);
+		faultOnArrival(env, 'poll', (n) => (n === 1 ? { endpoint: 'poll', type: 'hang' } : undefined));
+		const items = await runLongJobs([3, 1, 1], { requestTimeout: 60 });
 		const jobs = jobsOf(env, 3);
 		expect(jobs.every((j) => /^jobset_/.test(j.jobSetId))).toBe(true);
 
@@ -122,12 +121,7 @@ describe('a request waiting for a free slot gives up at its deadline', () => {
 
 	it('submits queued behind a hung one (Concurrency 1) give up at their Job Timeout, unsent, saying no job was created', async () => {
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'hang' });
-		const { run, items } = await runInpaint(
-			env,
-			perItem(env, { concurrency: 1, requestTimeout: 60 }),
-			{ items: longJobs([3, 1, 1]), continueOnFail: true },
-		);
-		expect(run.status).toBe('success');
+		const items = await runLongJobs([3, 1, 1], { requestTimeout: 60 });
 		// One submit reached the API: item 0's, hung, and closed by the node at its timeout.
 		const submits = requestsTo(env, 'submit');
 		expect(submits.map((r: any) => [r.body.prompt, r.fault])).toEqual([
@@ -149,12 +143,7 @@ describe('a request waiting for a free slot gives up at its deadline', () => {
 
 	it("Concurrency 1, three jobs, every status check answered after 3 s, Job Timeout 1 s: every item ends with its jobSetId, and no check goes out after its job's deadline slot", async () => {
 		env.sim.configure({ pollDelayMs: 3000 });
-		const { run, items } = await runInpaint(env, perItem(env, { concurrency: 1, timeout: 1 }), {
-			items: longJobs([1, 1, 1]),
-			continueOnFail: true,
-		});
-		expect(run.status).toBe('success');
-		expect(items).toHaveLength(3);
+		const items = await runLongJobs([1, 1, 1], { timeout: 1 });
 		const jobs = jobsOf(env, 3);
 		items.forEach((item, n) => {
 			expect(item.json.jobSetId).toBe(jobs[n].jobSetId);

@@ -10,9 +10,8 @@ import {
 	closedPort,
 	fast,
 	fastRetries,
-	perItemParams,
-	promptItems,
 	runInpaint,
+	runItems,
 	slowPoll,
 	submitParams,
 	useEnv,
@@ -168,11 +167,7 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 	it('a 20 s outage of the status endpoint inside a 90 s Job Timeout: every item succeeds, one submit each', async () => {
 		env.sim.configure({ jobMs: 1000 });
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 20_000 });
-		const { run, items } = await runInpaint(
-			env,
-			perItemParams(env, { ...slowPoll, timeout: 90, maxRetries: 1 }),
-			{ items: promptItems(5) },
-		);
+		const { run, items } = await runItems(env, 5, { ...slowPoll, timeout: 90, maxRetries: 1 });
 		expect(run.status).toBe('success');
 		expect(items.filter((i) => i.json.status === 'succeeded')).toHaveLength(5);
 		const stats = env.sim.stats();
@@ -209,11 +204,7 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		const count = 8;
 		// The first status check of every job fails, whenever it comes.
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 500, eachJob: 1 });
-		const { run } = await runInpaint(
-			env,
-			perItemParams(env, { ...quick, retryDelay: 0.4, concurrency: count }),
-			{ items: promptItems(count) },
-		);
+		const { run } = await runItems(env, count, { ...quick, retryDelay: 0.4, concurrency: count });
 		expect(run.status).toBe('success');
 		// Per job: the gap from its failed first check to its next one (its backoff is 200 to 400 ms,
 		// and a failing host is checked one request at a time on top of that).

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { InpaintRun } from './env.mts';
 import { closedPort, fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { answeredWith } from './faults.mts';
 
 const SECRET = 'sk-test-SECRET-123456789';
 
@@ -69,14 +70,12 @@ describe('the subscription key never leaks', () => {
 	});
 
 	it('not in the output when the API echoes it inside a successful answer', async () => {
-		env.sim.enqueueFaults([
-			{
-				endpoint: 'submit',
-				type: 'status',
-				status: 200,
-				body: { imageUrl: env.sim.sampleImageUrl, debug: `received header ${SECRET}`, [SECRET]: 1 },
-			},
-		]);
+		const body = {
+			imageUrl: env.sim.sampleImageUrl,
+			debug: `received header ${SECRET}`,
+			[SECRET]: 1,
+		};
+		env.sim.enqueueFaults(answeredWith('submit', body));
 		const result = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(result.items[0].json.status).toBe('succeeded');
 		expect(result.items[0].json.imageUrl).toBe(env.sim.sampleImageUrl);
@@ -84,15 +83,10 @@ describe('the subscription key never leaks', () => {
 	});
 
 	it.each([400, 401])('not in the error when a %s answer echoes it back', async (status) => {
-		env.sim.enqueueFaults([
-			{
-				endpoint: 'submit',
-				type: 'status',
-				status,
-				body: { error: `bad header ${SECRET}` },
-				times: 5,
-			},
-		]);
+		env.sim.enqueueFaults({
+			...answeredWith('submit', { error: `bad header ${SECRET}` }, status),
+			times: 5,
+		});
 		const result = await runInpaint(
 			env,
 			submitParams(env, { options: { ...fast, maxRetries: 0 } }),

@@ -4,17 +4,8 @@
 // it from its own start.
 import { describe, expect, it } from 'vitest';
 
-import {
-	fast,
-	fastRetries,
-	perItemParams,
-	promptItems,
-	rateLimited,
-	runInpaint,
-	slowPoll,
-	submitParams,
-	useEnv,
-} from './env.mts';
+import { fast, fastRetries, runInpaint, runItems, slowPoll, submitParams, useEnv } from './env.mts';
+import { rateLimited } from './faults.mts';
 import { errorText, jobOf, requestsTo } from './checks.mts';
 
 const quick = fastRetries(2);
@@ -132,10 +123,11 @@ describe('a job that outlives the Job Timeout is handed over with its jobSetId',
 		env.sim.configure({ jobMs: 1000 });
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 30_000 });
 		const timeout = 4;
-		const { run, items: out } = await runInpaint(
+		const { run, items: out } = await runItems(
 			env,
-			perItemParams(env, { ...slowPoll, timeout }),
-			{ items: promptItems(3), continueOnFail: true },
+			3,
+			{ ...slowPoll, timeout },
+			{ continueOnFail: true },
 		);
 		expect(run.status).toBe('success');
 		const { jobs } = env.sim.stats();
