@@ -38,6 +38,24 @@ function describe(fullType, displayName, options = {}) {
 }
 
 /**
+ * Records what a stub node was given (its input items and parameters) and returns those items.
+ * @param {any} ctx the node's execute context
+ * @param {StubRecorder} recorder
+ * @returns {any[]}
+ */
+function record(ctx, recorder) {
+	const items = ctx.getInputData();
+	const node = ctx.getNode();
+	recorder(ctx.getExecutionId?.(), {
+		nodeName: node.name,
+		nodeType: node.type,
+		items: items.map((/** @type {any} */ item) => ({ ...item })),
+		parameters: { ...node.parameters },
+	});
+	return items;
+}
+
+/**
  * A pass-through node: returns its input items unchanged and records them.
  * @param {string} fullType
  * @param {string} displayName
@@ -49,15 +67,7 @@ function passThrough(fullType, displayName, recorder, options) {
 		description: describe(fullType, displayName, options),
 		/** @this {any} */
 		async execute() {
-			const items = this.getInputData();
-			const node = this.getNode();
-			recorder(this.getExecutionId?.(), {
-				nodeName: node.name,
-				nodeType: node.type,
-				items: items.map((/** @type {any} */ item) => ({ ...item })),
-				parameters: { ...node.parameters },
-			});
-			return [items];
+			return [record(this, recorder)];
 		},
 	};
 }
@@ -83,14 +93,7 @@ function ifNode(recorder) {
 		description,
 		/** @this {any} */
 		async execute() {
-			const items = this.getInputData();
-			const node = this.getNode();
-			recorder(this.getExecutionId?.(), {
-				nodeName: node.name,
-				nodeType: node.type,
-				items: items.map((/** @type {any} */ item) => ({ ...item })),
-				parameters: { ...node.parameters },
-			});
+			const items = record(this, recorder);
 			/** @type {any[]} */ const passed = [];
 			/** @type {any[]} */ const failed = [];
 			items.forEach((/** @type {any} */ item, /** @type {number} */ i) => {
