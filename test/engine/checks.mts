@@ -4,6 +4,12 @@ import { expect, vi } from 'vitest';
 
 import type { Env, Item } from './env.mts';
 
+/**
+ * Tolerance for "waited at least" (ms): timers may fire a millisecond early, and the simulator
+ * stamps a request when it arrives.
+ */
+export const WAIT_TOLERANCE_MS = 5;
+
 /** What a user reads of an error: its message and its description, as one text. */
 export function errorText(error: any): string {
 	return `${error?.message ?? ''} ${error?.description ?? ''}`;

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { Env } from './env.mts';
 import { fast, fastRetries, promptItems, runInpaint, submitParams, useEnv } from './env.mts';
 import { faultOnArrival } from './faults.mts';
-import { checksByJob, expectClearErrorItem, expectClosedByNode, requestsTo } from './checks.mts';
+import {
+	checksByJob,
+	expectClearErrorItem,
+	expectClosedByNode,
+	requestsTo,
+	WAIT_TOLERANCE_MS,
+} from './checks.mts';
 
 const quick = fastRetries(2);
 
@@ -24,7 +30,7 @@ describe('every request has a timeout, so a hung connection cannot hold the work
 		expect(items[0].json.status).toBe('succeeded');
 		const polls = requestsTo(env, 'poll');
 		expect(polls[0].fault).toBe('hang');
-		expect(polls[1].time - polls[0].time).toBeGreaterThanOrEqual(500 - 5);
+		expect(polls[1].time - polls[0].time).toBeGreaterThanOrEqual(500 - WAIT_TOLERANCE_MS);
 	});
 
 	it('status checks that always hang end in a timeout error that carries the jobSetId', async () => {

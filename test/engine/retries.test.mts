@@ -22,12 +22,10 @@ import {
 	expectClearError,
 	expectNothingSent,
 	requestsTo,
+	WAIT_TOLERANCE_MS,
 } from './checks.mts';
 
 const quick = fastRetries(3);
-
-/** Timing tolerance for "waited at least": timers may fire a millisecond early, arrival is stamped on receipt. */
-const TOLERANCE_MS = 5;
 
 /** Gaps (ms) between successive status checks, in arrival order. */
 function pollGaps(env: Env): number[] {
@@ -193,9 +191,9 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		);
 		expect(run.status).toBe('success');
 		const [g1, g2, g3] = pollGaps(env);
-		expect(g1).toBeGreaterThanOrEqual(100 - TOLERANCE_MS);
-		expect(g2).toBeGreaterThanOrEqual(200 - TOLERANCE_MS);
-		expect(g3).toBeGreaterThanOrEqual(400 - TOLERANCE_MS);
+		expect(g1).toBeGreaterThanOrEqual(100 - WAIT_TOLERANCE_MS);
+		expect(g2).toBeGreaterThanOrEqual(200 - WAIT_TOLERANCE_MS);
+		expect(g3).toBeGreaterThanOrEqual(400 - WAIT_TOLERANCE_MS);
 		// The ranges [100, 200] and [400, 800] do not overlap: the third wait is longer than the first.
 		expect(g3).toBeGreaterThan(g1);
 	});
@@ -212,7 +210,7 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		expect(checks).toHaveLength(count);
 		for (const polls of checks) expect(polls.map((r) => r.status).slice(0, 2)).toEqual([500, 200]);
 		const retryGaps = checks.map((polls) => polls[1].time - polls[0].time);
-		for (const g of retryGaps) expect(g).toBeGreaterThanOrEqual(200 - TOLERANCE_MS);
+		for (const g of retryGaps) expect(g).toBeGreaterThanOrEqual(200 - WAIT_TOLERANCE_MS);
 		// Without jitter and pacing they would all wait the same and arrive together.
 		const retries = checks.map((polls) => polls[1].time).sort((a, b) => a - b);
 		expect(retries[retries.length - 1] - retries[0]).toBeGreaterThanOrEqual(20);
