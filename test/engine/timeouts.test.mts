@@ -123,9 +123,16 @@ describe('a job that outlives the Job Timeout is handed over with its jobSetId',
 		env.sim.configure({ jobMs: 1000 });
 		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 30_000 });
 		const timeout = 4;
-		// Checked every 0.1 s: each job meets the outage long before its deadline, whatever the pace
-		// of the checks that follow (a failing host is asked one request at a time).
-		const { run, items: out } = await runItems(env, 3, { timeout }, { continueOnFail: true });
+		// Each job must meet the outage before its deadline. After a failure the host is asked one
+		// check at a time, the job nearest its deadline first, so a job whose first check was not
+		// yet sent would wait behind the retries of the others: checked after 0.1 s and retried
+		// after 2.5 s at the soonest, every job's first check goes out before any retry.
+		const { run, items: out } = await runItems(
+			env,
+			3,
+			{ timeout, retryDelay: 5 },
+			{ continueOnFail: true },
+		);
 		expect(run.status).toBe('success');
 		const { jobs } = env.sim.stats();
 		expect(out).toHaveLength(3);
