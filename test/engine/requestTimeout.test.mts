@@ -71,14 +71,22 @@ describe('a request waiting for a free slot gives up at its deadline', () => {
 
 	/**
 	 * One 60 s job per Job Timeout given, Concurrency 1 (every request waits for the one slot),
-	 * under Continue On Fail: the run succeeds with one item per job.
+	 * under Continue On Fail: the run succeeds with one item per job. Checked every 0.5 s: the
+	 * submits, a few milliseconds each, have all been sent when item 0's first check is due (a check
+	 * near its deadline goes before a waiting submit).
 	 */
 	async function runLongJobs(timeouts: number[], options: Record<string, unknown>) {
 		const { run, items } = await runInpaint(
 			env,
 			submitParams(env, {
 				prompt: '={{ $json.prompt }}',
-				options: { ...fast, timeout: '={{ $json.timeout }}', concurrency: 1, ...options },
+				options: {
+					...fast,
+					pollInterval: 0.5,
+					timeout: '={{ $json.timeout }}',
+					concurrency: 1,
+					...options,
+				},
 			}),
 			{ items: longJobs(timeouts), continueOnFail: true },
 		);
