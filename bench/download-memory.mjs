@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 import { disposeHarness, loadPackage, runWorkflow } from '../test/harness/engine.mjs';
 import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
-import { startSimulatorProcess } from './simProcess.mjs';
+import { forkSimulator } from './simProcess.mjs';
 import { items, uniquePrompt } from './workflow.mjs';
 
 const count = Number(process.argv[2] ?? 200);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sim = await startSimulatorProcess({ mode: 'sync', resultNoise: true });
+const sim = await forkSimulator({ mode: 'sync', resultNoise: true });
 const pkg = await loadPackage(root);
 const credentials = {
 	pixazoApi: simulatorCredential(sim),

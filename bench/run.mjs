@@ -17,7 +17,7 @@ import {
 	runWorkflow,
 } from '../test/harness/engine.mjs';
 import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
-import { startSimulatorProcess } from './simProcess.mjs';
+import { forkSimulator } from './simProcess.mjs';
 import { items, uniquePrompt } from './workflow.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,7 @@ const percentile = (xs, p) => {
 const DEFAULT_POLL_INTERVAL_MS = 2000;
 const CONCURRENCY = 10; // the node's default
 
-const sim = await startSimulatorProcess({ jobMs: 2000 });
+const sim = await forkSimulator({ jobMs: 2000 });
 const pkg = await loadPackage(root);
 const credentials = {
 	pixazoApi: simulatorCredential(sim),

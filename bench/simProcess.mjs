@@ -1,7 +1,10 @@
 import { fork } from 'node:child_process';
 
-/** Starts the simulator in a child process; resolves to its URLs and an IPC client. */
-export async function startSimulatorProcess(options = {}) {
+/**
+ * Forks `sim-child.mjs`: the simulator in a child process, driven over IPC (configure, reset,
+ * stats, close). Resolves to its URLs and that client.
+ */
+export async function forkSimulator(options = {}) {
 	const child = fork(new URL('./sim-child.mjs', import.meta.url), [JSON.stringify(options)], {
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 	});

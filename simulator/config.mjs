@@ -90,6 +90,7 @@ const CHECKS = {
 						return `fault type "${f.type}" cannot be random`;
 					if (f.endpoint === 'results')
 						return "random faults act on submit and poll only, not 'results'";
+					if (f.eachJob !== undefined) return 'an eachJob fault cannot be random';
 				} catch (err) {
 					return /** @type {Error} */ (err).message;
 				}

@@ -66,6 +66,7 @@ const matches = (f, endpoint) =>
  */
 export function normalizeFault(f) {
 	if (!f || typeof f !== 'object' || Array.isArray(f)) throw new Error('a fault must be an object');
+	if (f.eachJob !== undefined) return normalizeEachJob(f);
 	const endpoint = f.endpoint ?? 'any';
 	if (!ENDPOINTS.includes(endpoint))
 		throw new Error(`fault endpoint must be one of ${ENDPOINTS.join(', ')}`);
@@ -116,6 +117,40 @@ export function normalizeFault(f) {
 	return { ...f, endpoint, times };
 }
 
+/**
+ * A fault with `eachJob: n` answers the first n status checks of every job, counted by the
+ * `job_set_id` each check names, so a test can fail "the first check of each job" without relying
+ * on when the checks arrive. It stays queued (never consumed) until `reset()`.
+ * @param {any} f
+ * @returns {Fault & { eachJob: number }}
+ */
+function normalizeEachJob(f) {
+	const { eachJob, ...rest } = f;
+	if (!Number.isInteger(eachJob) || eachJob < 1)
+		throw new Error('fault eachJob must be an integer >= 1');
+	if (rest.endpoint !== 'poll')
+		throw new Error("an eachJob fault is for endpoint 'poll' only (a status check names its job)");
+	if (rest.times !== undefined)
+		throw new Error('an eachJob fault applies to every job: times is not allowed');
+	if (rest.type === 'outage') throw new Error('an outage cannot be an eachJob fault');
+	return { ...normalizeFault(rest), eachJob };
+}
+
+/**
+ * Whether an `eachJob` fault answers this status check: its job has met it fewer than `eachJob`
+ * times (a check without a job_set_id never matches).
+ * @param {Fault & { eachJob: number, perJob?: Map<string, number> }} f
+ * @param {unknown} jobSetId
+ */
+function takeForJob(f, jobSetId) {
+	if (typeof jobSetId !== 'string' || !jobSetId) return false;
+	f.perJob ??= new Map();
+	const met = f.perJob.get(jobSetId) ?? 0;
+	if (met >= f.eachJob) return false;
+	f.perJob.set(jobSetId, met + 1);
+	return true;
+}
+
 /** FIFO of scripted faults plus the optional random-fault generator. */
 export class FaultQueue {
 	constructor() {
@@ -149,13 +184,18 @@ export class FaultQueue {
 	 * Take the fault for this request: the first queued match, else maybe a random one
 	 * (random faults: submit and poll only).
 	 * @param {'submit'|'poll'|'results'} endpoint
+	 * @param {unknown} [jobSetId] the job a status check names (for `eachJob` faults)
 	 * @returns {(Fault & { random?: boolean }) | null}
 	 */
-	take(endpoint) {
+	take(endpoint, jobSetId) {
 		const now = Date.now();
 		for (let i = 0; i < this.queue.length; i++) {
 			const f = this.queue[i];
 			if (!matches(f, endpoint)) continue;
+			if (f.eachJob !== undefined) {
+				if (takeForJob(/** @type {any} */ (f), jobSetId)) return f;
+				continue;
+			}
 			if (f.type === 'outage') {
 				f.startedAt ??= now; // the outage starts with the first request it answers
 				if (now < f.startedAt + /** @type {number} */ (f.ms)) return f;

@@ -166,7 +166,7 @@ function work(ctx, req, endpoint, parsed, tooLarge, delivered) {
  * @param {Record<string, any>} entry
  */
 function takeFault(ctx, endpoint, entry) {
-	const fault = ctx.faults.take(endpoint);
+	const fault = ctx.faults.take(endpoint, entry.body?.job_set_id);
 	if (fault) {
 		entry.fault = fault.type;
 		ctx.counters.faultsInjected[fault.type] = (ctx.counters.faultsInjected[fault.type] ?? 0) + 1;

@@ -25,7 +25,8 @@ const HOST = '127.0.0.1';
  *   | 'outage' | 'stall' | 'redirect' | 'body'} FaultType
  * @typedef {{ type: FaultType, endpoint?: 'submit' | 'poll' | 'results' | 'any', status?: number, body?: unknown,
  *   headers?: Record<string, string>, ms?: number, times?: number, location?: string, bytes?: number,
- *   contentType?: string, prefix?: string, size?: number | 'endless', bytesPerChunk?: number }} FaultSpec
+ *   contentType?: string, prefix?: string, size?: number | 'endless', bytesPerChunk?: number,
+ *   eachJob?: number }} FaultSpec
  * @typedef {Partial<SimConfig> & { port?: number, key?: string, keys?: string[], forbiddenKey?: string,
  *   logLimit?: number, log?: boolean }} SimOptions
  * @typedef {{ jobSetId: string, prompt: string, createdAt: number, finishAt: number,

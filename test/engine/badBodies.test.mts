@@ -1,34 +1,14 @@
-// Reliability, part 5: a job the API ended without an image, and answers the node cannot use,
-// become clear errors that carry the jobSetId and the API's reason, never a JavaScript TypeError.
+// Answers the node cannot use, and jobs the API ended without an image, become clear errors that
+// carry the jobSetId and the API's reason, never a JavaScript TypeError; an answer of an unexpected
+// shape that still says what happened is read, not crashed on.
 import { describe, expect, it } from 'vitest';
 
-import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { fast, fastRetries, runInpaint, submitParams, useEnv } from './env.mts';
+import { answeredWith, faultOnArrival } from './faults.mts';
+import { expectClearError, expectClearErrorItem, requestsTo } from './checks.mts';
 
-const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 2 };
+const quick = fastRetries(2);
 const REASON = 'The model could not process this image';
-
-function errorText(error: any): string {
-	return `${error?.message ?? ''} ${error?.description ?? ''}`;
-}
-
-const NOT_CLEAR =
-	/TypeError|ReferenceError|SyntaxError|Cannot read prop|is not a function|Unexpected (token|end)|\[object Object\]|undefined/;
-
-function expectClearError(error: any) {
-	expect(error, 'the node should have thrown').toBeTruthy();
-	expect(error.message).toEqual(expect.any(String));
-	expect(errorText(error)).not.toMatch(NOT_CLEAR);
-	expect(error.message).not.toMatch(/^Unexpected failure/); // the node's own "this is a bug" wrapper
-}
-
-/** The same for an error item of Continue On Fail: it must be one, with a message and a description. */
-function expectClearErrorItem(item: { json: Record<string, any> } | undefined) {
-	expect(item, 'the node should have output an item').toBeTruthy();
-	expect(item!.json.error, 'the item should be an error item').toEqual(expect.stringMatching(/\S/));
-	expect(item!.json.description).toEqual(expect.stringMatching(/\S/));
-	expect(`${item!.json.error} ${item!.json.description}`).not.toMatch(NOT_CLEAR);
-	expect(item!.json.error).not.toMatch(/^Unexpected failure/);
-}
 
 describe("a failed job becomes a NodeApiError with its jobSetId and the API's reason", () => {
 	const env = useEnv({ jobMs: 200 });
@@ -199,7 +179,7 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 			status: 'succeeded',
 			results: [null, 42, { imageUrl: null }, 'not-a-url-but-a-string'],
 		};
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 200, body });
+		env.sim.enqueueFaults(answeredWith('poll', body));
 		const { run, items, error } = await runInpaint(env, submitParams(env, { options: quick }), {
 			continueOnFail: true,
 		});
@@ -224,12 +204,12 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 	});
 
 	it('a result link that is not a URL, with Download Images on, is a clear error with the jobSetId, not a crash', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 200,
-			body: { status: 'succeeded', results: [{ imageUrl: 'not a link', job_id: 'job_1' }] },
-		});
+		env.sim.enqueueFaults(
+			answeredWith('poll', {
+				status: 'succeeded',
+				results: [{ imageUrl: 'not a link', job_id: 'job_1' }],
+			}),
+		);
 		const { items } = await runInpaint(
 			env,
 			submitParams(env, { options: { ...quick, downloadImages: true } }),
@@ -246,5 +226,27 @@ describe('answers the node cannot use become clear errors, never a TypeError', (
 		);
 		expect(items[0].json.description).toContain(job.jobSetId);
 		expect(env.sim.stats().requests.results).toBe(0); // nothing was fetched
+	});
+
+	it('a status answer { job_set_id, error: null } without a status word is read as a running job: the node keeps waiting and outputs the finished job', async () => {
+		env.sim.configure({ jobMs: 400 });
+		faultOnArrival(env, 'poll', (n) => {
+			if (n > 2) return undefined;
+			const [job] = env.sim.stats().jobs;
+			return answeredWith('poll', { job_set_id: job.jobSetId, error: null });
+		});
+		const { run, items, error } = await runInpaint(env, submitParams(env, { options: fast }));
+		expect(error).toBeUndefined();
+		expect(run.status).toBe('success');
+		const [job] = env.sim.stats().jobs;
+		const polls = requestsTo(env, 'poll');
+		expect(polls.slice(0, 2).map((r: any) => [r.status, r.fault])).toEqual([
+			[200, 'status'],
+			[200, 'status'],
+		]);
+		expect(polls.length).toBeGreaterThan(2); // it went on asking after the two bare answers
+		expect(items[0].json.status).toBe('succeeded');
+		expect(items[0].json.jobSetId).toBe(job.jobSetId);
+		expect(items[0].json.imageUrl).toBe(`${env.sim.url}/results/${job.jobSetId}_0.png`);
 	});
 });

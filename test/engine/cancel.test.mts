@@ -1,5 +1,5 @@
-// Reliability, part 4: cancelling an execution (the stop button) ends the node promptly: waits are
-// interrupted, and no request reaches the API after the cancel.
+// Cancelling an execution (the stop button) ends the node promptly: waits are interrupted, and no
+// request reaches the API after the cancel.
 //
 // Promptness is proved logically, never with a wall-clock limit: each cancel fires when the
 // simulator's log shows the request the test waits for (not after a fixed time); the waits the node
@@ -7,11 +7,12 @@
 // longer than the time the harness lets a cancelled engine wind down (5 s), so `engineSettled` can
 // only be true if the node interrupted them; and the simulator's request log holds exactly the
 // requests it held when the cancel fired.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { runWorkflow } from '../harness/engine.mjs';
 import type { Env } from './env.mts';
-import { inpaintWorkflow, NODE_NAME, requestsTo, submitParams, useEnv } from './env.mts';
+import { perItemParams, promptItems, runInpaint, slowPoll, submitParams, useEnv } from './env.mts';
+import { rateLimited } from './faults.mts';
+import { expectClosedByNode, requestsTo } from './checks.mts';
 
 /**
  * How long the harness lets a cancelled engine wind down before giving up on it: far shorter
@@ -32,11 +33,8 @@ async function runAndCancel(
 	items?: Array<{ json: Record<string, unknown> }>,
 ) {
 	let seenAtCancel = -1;
-	const run = await runWorkflow({
-		pkg: env.pkg,
-		workflow: inpaintWorkflow(parameters),
-		credentials: { pixazoApi: { ...env.credentials } },
-		input: items,
+	const { run } = await runInpaint(env, parameters, {
+		items,
 		cancelWhen: () => {
 			const log = env.sim.requests() as LogEntry[];
 			if (!when(log)) return false;
@@ -48,7 +46,7 @@ async function runAndCancel(
 	// Give anything the node might still send (it should send nothing) time to arrive.
 	await new Promise((resolve) => setTimeout(resolve, 300));
 	expect(run.cancelledAt, 'the cancel condition was never met').toBeDefined();
-	return { run, seenAtCancel, items: run.output(NODE_NAME) };
+	return { run, seenAtCancel };
 }
 
 /** What reached the simulator after the cancel fired (it should be nothing). */
@@ -57,19 +55,6 @@ function requestsAfterCancel(env: Env, seenAtCancel: number) {
 		.requests()
 		.slice(seenAtCancel)
 		.map((r: any) => `${r.endpoint} ${r.path}`);
-}
-
-/**
- * The node aborted the request it was waiting on: the simulator saw its connection close, though it
- * never answered. (Waited for with a generous cap: only a failure takes that long.)
- */
-async function expectConnectionClosed(env: Env, endpoint: 'submit' | 'poll' | 'results') {
-	const [request] = requestsTo(env, endpoint);
-	expect(request.status).toBeNull();
-	await vi.waitFor(() => expect(requestsTo(env, endpoint)[0].doneAt).not.toBeNull(), {
-		timeout: 10_000,
-		interval: 10,
-	});
 }
 
 const SLOW = 'Change to a lion [sim:ms=60000]';
@@ -92,12 +77,7 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 	});
 
 	it('cancelling during a Retry-After pause ends the run at once, with no request after the cancel', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 429,
-			headers: { 'Retry-After': '30' },
-		});
+		env.sim.enqueueFaults(rateLimited('poll', 30));
 		const { run, seenAtCancel } = await runAndCancel(
 			env,
 			submitParams(env, {
@@ -125,29 +105,23 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 		expect(requestsTo(env, 'poll').map((r: any) => r.fault)).toEqual(['hang']);
 		expect(run.status).toBe('canceled');
 		expect(run.engineSettled).toBe(true);
-		await expectConnectionClosed(env, 'poll');
+		await expectClosedByNode(env, 'poll');
 		expect(requestsAfterCancel(env, seenAtCancel)).toEqual([]);
 	});
 
 	it('cancelling while items queue for a request slot sends none of the queued requests', async () => {
 		// The first submit gets no answer: with Concurrency 1 the other nine queue behind it.
 		env.sim.enqueueFaults({ endpoint: 'submit', type: 'hang' });
-		const items = Array.from({ length: 10 }, (_, n) => ({
-			json: { prompt: `Change to lion ${n}` },
-		}));
 		const { run, seenAtCancel } = await runAndCancel(
 			env,
-			submitParams(env, {
-				prompt: '={{ $json.prompt }}',
-				options: { pollInterval: 0.1, concurrency: 1, requestTimeout: 60 },
-			}),
+			perItemParams(env, { concurrency: 1, requestTimeout: 60 }),
 			(log) => log.some((r) => r.endpoint === 'submit'),
-			items,
+			promptItems(10),
 		);
 		expect(run.status).toBe('canceled');
 		expect(run.engineSettled).toBe(true);
 		expect(requestsTo(env, 'submit')).toHaveLength(1);
-		await expectConnectionClosed(env, 'submit');
+		await expectClosedByNode(env, 'submit');
 		expect(requestsAfterCancel(env, seenAtCancel)).toEqual([]);
 	});
 
@@ -163,7 +137,22 @@ describe('cancellation is prompt: waiting stops and no further request is sent',
 		expect(requestsTo(env, 'results')).toHaveLength(1);
 		expect(run.status).toBe('canceled');
 		expect(run.engineSettled).toBe(true); // the 30 s download was abandoned
-		await expectConnectionClosed(env, 'results');
+		await expectClosedByNode(env, 'results');
 		expect(requestsAfterCancel(env, seenAtCancel)).toEqual([]);
+	});
+
+	it('cancelling while items wait for a pace slot ends the run at once: nothing is sent after the cancel', async () => {
+		env.sim.configure({ jobMs: 1000, rateLimit: { type: 'tokenBucket', ratePerSec: 2, burst: 2 } });
+		const { run, seenAtCancel } = await runAndCancel(
+			env,
+			perItemParams(env, slowPoll),
+			// Once the pace has been found (some 429s seen), most items are waiting for a slot.
+			(log) => log.some((r) => r.status === 429) && log.length >= 12,
+			promptItems(40),
+		);
+		expect(run.status).not.toBe('success');
+		// At most the requests already on their way when the cancel came (Concurrency 10).
+		expect(requestsAfterCancel(env, seenAtCancel).length).toBeLessThanOrEqual(10);
+		expect(requestsTo(env, 'submit').length).toBeLessThan(40);
 	});
 });

@@ -1,3 +1,7 @@
+// The Pixazo API credential: its Test button checks the key against the polling endpoint and
+// starts no generation, telling a rejected key from one without access and from an API that could
+// not be asked; its fields default to the vendor's base URLs, and a base URL that is not http(s)
+// stops a run before anything is sent.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -6,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { n8nCoreVersion, testCredential } from '../harness/engine.mjs';
 import type { Env } from './env.mts';
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { expectNothingSent, requestsTo } from './checks.mts';
 
 const VENDOR_SUBMIT_BASE = 'https://gateway-stable-diffusion-v1-5-inpainting.appypie.workers.dev';
 const VENDOR_POLL_BASE = 'https://gateway.pixazo.ai/ai-model-api-polling';
@@ -27,21 +32,21 @@ function expectNoGeneration(env: Env) {
 
 describe('credential test (the "Test" button of the Pixazo API credential)', () => {
 	const env = useEnv();
+	/** The credential's Test button, with this key and the simulator's base URLs. */
+	const testKey = (subscriptionKey: string) =>
+		testCredential(env.pkg, 'pixazoApi', { ...env.credentials, subscriptionKey });
 
 	it('passes with the right key, asking the polling endpoint with the key header and starting no generation', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', env.credentials);
+		const result = await testKey(env.credentials.subscriptionKey);
 		expect(result.status).toBe('OK');
-		const polls = env.sim.requests().filter((r: any) => r.endpoint === 'poll');
+		const polls = requestsTo(env, 'poll');
 		expect(polls).toHaveLength(1);
 		expect(polls[0].headers['ocp-apim-subscription-key']).toBe(env.sim.key);
 		expectNoGeneration(env);
 	});
 
 	it('fails with a wrong key, saying the key was rejected', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', {
-			...env.credentials,
-			subscriptionKey: 'wrong',
-		});
+		const result = await testKey('wrong');
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/key/i);
 		expect(result.message).toMatch(/rejected|invalid/i);
@@ -52,10 +57,7 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 	});
 
 	it('fails with a key that has no access to this API, saying so', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', {
-			...env.credentials,
-			subscriptionKey: env.sim.forbiddenKey,
-		});
+		const result = await testKey(env.sim.forbiddenKey);
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/access/i);
 		expect(result.message).not.toMatch(/rejected/i);
@@ -67,7 +69,7 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 		const test = N8N_1 && status !== 500 ? it.fails : it;
 		test(`fails when the polling endpoint answers ${status}, saying the key could not be checked`, async () => {
 			env.sim.enqueueFaults([{ endpoint: 'poll', type: 'status', status }]);
-			const result = await testCredential(env.pkg, 'pixazoApi', env.credentials);
+			const result = await testKey(env.credentials.subscriptionKey);
 			expect(result.status).toBe('Error');
 			expect(result.message).toMatch(/could not be checked/);
 			expect(result.message).not.toMatch(/rejected|no access/i);
@@ -78,16 +80,13 @@ describe('credential test (the "Test" button of the Pixazo API credential)', () 
 	}
 
 	it('fails with an empty key', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', {
-			...env.credentials,
-			subscriptionKey: '',
-		});
+		const result = await testKey('');
 		expect(result.status).toBe('Error');
 		expectNoGeneration(env);
 	});
 
 	it('passes with the right key when the API answers 404 for the made-up job (the key was accepted)', async () => {
-		const result = await testCredential(env.pkg, 'pixazoApi', env.credentials);
+		const result = await testKey(env.credentials.subscriptionKey);
 		expect(result.status).toBe('OK');
 		// The only answer the test got was the 404 for the job that cannot exist.
 		expect(env.sim.stats().answered).toEqual({ 404: 1 });
@@ -131,7 +130,7 @@ describe("the credential's fields", () => {
 			expect(error.description).toContain(
 				label === 'Submit Base URL' ? VENDOR_SUBMIT_BASE : VENDOR_POLL_BASE,
 			);
-			expect(env.sim.requests()).toEqual([]);
+			expectNothingSent(env);
 		},
 	);
 });

@@ -7,7 +7,8 @@ import dns from 'node:dns';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { fastRetries, runInpaint, submitParams, useEnv } from './env.mts';
+import { errorText, expectNothingSent, requestsTo } from './checks.mts';
 
 const FLAKY_HOST = 'pixazo-dns-flaky.test';
 
@@ -52,7 +53,7 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 		failuresLeft = 1;
 		const { run, items, error } = await runInpaint(
 			env,
-			submitParams(env, { options: { ...fast, maxRetries: 2 } }),
+			submitParams(env, { options: fastRetries(2) }),
 			{
 				credentials: flakyCredentials(),
 			},
@@ -69,7 +70,7 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 
 	const failEveryTry = async () => {
 		failuresLeft = 100;
-		return runInpaint(env, submitParams(env, { options: { ...fast, maxRetries: 2 } }), {
+		return runInpaint(env, submitParams(env, { options: fastRetries(2) }), {
 			credentials: flakyCredentials(),
 		});
 	};
@@ -84,12 +85,12 @@ describe('a submit whose DNS lookup failed with EAI_AGAIN is retried (it was nev
 		expect(error.description).toContain('Tried 3 times');
 		expect(error.description).toContain('EAI_AGAIN');
 		expect(lookups).toBe(3);
-		expect(env.sim.requests()).toEqual([]);
+		expectNothingSent(env);
 	});
 
 	// The lookup failed, so nothing was ever sent: the error must not say the API may have the job.
 	it('EAI_AGAIN on every try: the error does not claim the API may have created the job', async () => {
 		const { error } = await failEveryTry();
-		expect(`${error.message} ${error.description}`).not.toMatch(/not sent again|may have created/i);
+		expect(errorText(error)).not.toMatch(/not sent again|may have created/i);
 	});
 });

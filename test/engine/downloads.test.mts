@@ -1,107 +1,178 @@
-// Result downloads are reads: the README promises they are retried on 429, 5xx and network errors,
-// and that a download that keeps failing says which image, why, and how often it was tried.
-// The simulator faults GET /results/… (endpoint 'results').
+// Options > Download Images: each result image becomes binary data on the item, with the exact
+// bytes its URL serves, in both of n8n's binary modes; downloads never carry the subscription key;
+// nothing is downloaded unless asked. What happens when a download fails is in
+// downloadFailures.test.mts.
 import { describe, expect, it } from 'vitest';
 
-import { requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import type { Env } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { answeredWith, faultOnArrival, redirectedTo } from './faults.mts';
+import { apiRequests, fetchBytes, requestsTo } from './checks.mts';
 
-const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 2, downloadImages: true };
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const download = { ...fast, downloadImages: true };
 
-describe('result downloads are retried on 429, 5xx and network errors', () => {
-	const env = useEnv({ jobMs: 200 });
+describe.each(['default', 'filesystem'] as const)(
+	'Download Images (binary mode %s)',
+	(binaryMode) => {
+		const env = useEnv();
 
-	const transient: Array<[string, Record<string, unknown>, number | null]> = [
-		['a 429', { type: 'status', status: 429 }, 429],
-		['a 500', { type: 'status', status: 500 }, 500],
-		['a 502 gateway page', { type: 'html' }, 502],
-		['a 503', { type: 'status', status: 503 }, 503],
-		['a 504', { type: 'status', status: 504 }, 504],
-		['a dropped connection', { type: 'drop' }, null],
-	];
-
-	it.each(transient)(
-		'a download answered %s is tried again and the image arrives',
-		async (_label, fault, status) => {
-			env.sim.enqueueFaults({ endpoint: 'results', ...fault, times: 2 } as any);
-			const { run, items, error } = await runInpaint(env, submitParams(env, { options: quick }));
-			const downloads = requestsTo(env, 'results');
-			expect(error).toBeUndefined();
-			expect(run.status).toBe('success');
-			expect(downloads.map((r: any) => r.status)).toEqual([status, status, 200]);
-			const bytes = await run.readBinary(items[0], 'data');
-			const served = Buffer.from(
-				await (await fetch(items[0].json.imageUrl as string)).arrayBuffer(),
+		/** One run downloading the images of a job of `prompt`: the item and its binary fields' bytes. */
+		async function downloaded(prompt: string, options: Record<string, unknown> = {}) {
+			const { run, items, error } = await runInpaint(
+				env,
+				submitParams(env, { prompt, options: { ...download, ...options } }),
+				{ binaryMode },
 			);
-			expect(bytes.equals(served)).toBe(true);
-			// a download is a read: the job was neither submitted nor checked again for it
-			expect(requestsTo(env, 'submit')).toHaveLength(1);
-			expect(env.sim.stats().jobsCreated).toBe(1);
-		},
-	);
+			expect(error).toBeUndefined();
+			const item = items[0];
+			const bytes = async (field: string) => run.readBinary(item, field);
+			return { items, item, bytes };
+		}
 
-	it('a download that keeps failing with a status ends in an error naming the image, the status, the tries and the URL', async () => {
-		env.sim.enqueueFaults({ endpoint: 'results', type: 'status', status: 503, times: 10 });
-		const { run, items } = await runInpaint(env, submitParams(env, { options: quick }), {
-			continueOnFail: true,
+		it('puts the one result image into binary "data" as a PNG with the exact bytes of the image URL', async () => {
+			const { items, item, bytes } = await downloaded('Change to a lion');
+			expect(items).toHaveLength(1);
+			expect(item.json.status).toBe('succeeded');
+			expect(Object.keys(item.binary ?? {})).toEqual(['data']);
+			const data = item.binary!.data;
+			expect(data.mimeType).toBe('image/png');
+			// the file is named after the image URL's last path segment (<jobSetId>_0.png)
+			const [job] = env.sim.stats().jobs;
+			expect(item.json.imageUrl).toBe(`${env.sim.url}/results/${job.jobSetId}_0.png`);
+			expect(data.fileName).toBe(`${job.jobSetId}_0.png`);
+			expect(data.fileExtension).toBe('png');
+			if (binaryMode === 'filesystem') expect(data.id).toMatch(/^filesystem/);
+			else expect(data.id).toBeUndefined();
+
+			// Every image request so far came from the node; none of them carried the key.
+			const downloads = requestsTo(env, 'results');
+			expect(downloads).toHaveLength(1);
+			expect(downloads[0].path).toBe(`/results/${job.jobSetId}_0.png`);
+			expect(downloads[0].headers).not.toHaveProperty('ocp-apim-subscription-key');
+
+			const data0 = await bytes('data');
+			expect(data0.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+			expect(data0.equals(await fetchBytes(item.json.imageUrl as string))).toBe(true);
 		});
-		expect(run.status).toBe('success');
-		const [job] = env.sim.stats().jobs;
-		const downloads = requestsTo(env, 'results');
-		expect(downloads.map((r: any) => r.status)).toEqual([503, 503, 503]); // the first try and 2 retries
-		expect(items).toHaveLength(1);
-		expect(items[0].json.error).toBe('Could not download result image 1 (HTTP 503)');
-		expect(items[0].json.description).toContain(`${env.sim.url}${downloads[0].path}`);
-		expect(items[0].json.description).toContain('after 3 tries');
-		expect(items[0].json.description).toMatch(/turn off Options > Download Images/);
-		expect(items[0].json.jobSetId).toBe(job.jobSetId);
-		expect(items[0].binary).toBeUndefined();
-	});
 
-	it('an image host that is down for longer than every try gets Max Retries + 1 tries, then the error', async () => {
-		env.sim.enqueueFaults({ endpoint: 'results', type: 'outage', ms: 60_000 });
+		it('puts two result images into "data" and "data_1", each with its own bytes', async () => {
+			const { item, bytes } = await downloaded('Two lions [sim:results=2]');
+			expect(item.json.imageUrls).toHaveLength(2);
+			expect(Object.keys(item.binary ?? {}).sort()).toEqual(['data', 'data_1']);
+			const [first, second] = [await bytes('data'), await bytes('data_1')];
+			expect(first.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+			expect(second.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+			expect(first.equals(second)).toBe(false);
+			const urls = item.json.imageUrls as string[];
+			expect(first.equals(await fetchBytes(urls[0]))).toBe(true);
+			expect(second.equals(await fetchBytes(urls[1]))).toBe(true);
+		});
+
+		it('uses the custom binary field name for the first image and appends _1 for the next', async () => {
+			const { item, bytes } = await downloaded('Two lions [sim:results=2]', {
+				binaryPropertyName: 'image',
+			});
+			expect(Object.keys(item.binary ?? {}).sort()).toEqual(['image', 'image_1']);
+			const urls = item.json.imageUrls as string[];
+			expect((await bytes('image')).equals(await fetchBytes(urls[0]))).toBe(true);
+			expect((await bytes('image_1')).equals(await fetchBytes(urls[1]))).toBe(true);
+		});
+
+		it("downloads a synchronous answer's image too", async () => {
+			const { item, bytes } = await downloaded('A lion [sim:sync]');
+			expect(item.json.jobSetId).toBeNull();
+			expect((await bytes('data')).equals(await fetchBytes(item.json.imageUrl as string))).toBe(
+				true,
+			);
+		});
+	},
+);
+
+describe('image downloads and the key', () => {
+	const env = useEnv();
+
+	it('downloads result images without the Ocp-Apim-Subscription-Key header', async () => {
 		const { items } = await runInpaint(
 			env,
-			submitParams(env, { options: { ...quick, maxRetries: 1 } }),
+			submitParams(env, { prompt: 'Three lions [sim:results=3]', options: download }),
+		);
+		expect(Object.keys(items[0].binary ?? {})).toHaveLength(3);
+		const downloads = requestsTo(env, 'results');
+		expect(downloads).toHaveLength(3);
+		for (const request of downloads) {
+			expect(request.method).toBe('GET');
+			expect(request.headers).not.toHaveProperty('ocp-apim-subscription-key');
+			expect(JSON.stringify(request.headers)).not.toContain(env.sim.key);
+		}
+		// The API calls themselves did carry it.
+		const apiCalls = apiRequests(env);
+		expect(apiCalls.length).toBeGreaterThanOrEqual(2);
+		for (const request of apiCalls)
+			expect(request.headers['ocp-apim-subscription-key']).toBe(env.sim.key);
+	});
+
+	it.each([
+		['when Download Images is off', { options: { ...fast, downloadImages: false } }, 'succeeded'],
+		['by default (Download Images defaults to off)', { options: fast }, 'succeeded'],
+		[
+			'for a job that was only submitted (no wait)',
+			{ waitForCompletion: false, options: download },
+			'pending',
+		],
+	])('outputs no binary data and downloads nothing %s', async (_label, params, status) => {
+		const { items } = await runInpaint(env, submitParams(env, params));
+		expect(items[0].json.status).toBe(status);
+		expect(items[0].binary).toBeUndefined();
+		expect(env.sim.stats().requests.results).toBe(0);
+	});
+});
+
+describe('a result URL with a malformed % escape in its file name', () => {
+	const env = useEnv({ jobMs: 200 });
+	const bad = (env: Env) => `${env.sim.url}/results/bad%E0%A4%A.png`;
+
+	/** The job "succeeds" with one image at the malformed URL. */
+	function succeedWithBadUrl(env: Env) {
+		faultOnArrival(env, 'poll', () => {
+			const [job] = env.sim.stats().jobs;
+			const results = [{ imageUrl: bad(env) }];
+			return answeredWith('poll', { job_set_id: job.jobSetId, status: 'succeeded', results });
+		});
+	}
+
+	it('gives a clear download error naming the image, not "Unexpected failure"', async () => {
+		succeedWithBadUrl(env);
+		const { run, items } = await runInpaint(
+			env,
+			submitParams(env, { options: { ...download, maxRetries: 0 } }),
 			{ continueOnFail: true },
 		);
-		expect(requestsTo(env, 'results').map((r: any) => [r.status, r.fault])).toEqual([
-			[503, 'outage'],
-			[503, 'outage'],
+		expect(run.status).toBe('success');
+		// The simulator has no such image: the download is asked for and answered 404.
+		expect(requestsTo(env, 'results').map((r: any) => [r.path, r.status])).toEqual([
+			['/results/bad%E0%A4%A.png', 404],
 		]);
-		expect(items[0].json.error).toBe('Could not download result image 1 (HTTP 503)');
-		expect(items[0].json.description).toContain('after 2 tries');
-	});
-
-	it('a download that keeps losing its connection ends in an error saying it was a network error', async () => {
-		env.sim.enqueueFaults({ endpoint: 'results', type: 'drop', times: 10 });
-		const { items } = await runInpaint(env, submitParams(env, { options: quick }), {
-			continueOnFail: true,
-		});
-		expect(requestsTo(env, 'results')).toHaveLength(3);
-		expect(items[0].json.error).toBe('Could not download result image 1 (network error)');
-		expect(items[0].json.description).toContain('after 3 tries');
-		expect(items[0].json.description).toMatch(/Network error code: \w+/);
-	});
-
-	it('a 404 on a download is not retried: the link is gone, asking again will not bring it back', async () => {
-		env.sim.enqueueFaults({ endpoint: 'results', type: 'status', status: 404, times: 10 });
-		const { items } = await runInpaint(env, submitParams(env, { options: quick }), {
-			continueOnFail: true,
-		});
-		expect(requestsTo(env, 'results').map((r: any) => r.status)).toEqual([404]);
 		expect(items[0].json.error).toBe('Could not download result image 1 (HTTP 404)');
+		expect(items[0].json.description).toContain(bad(env));
+		expect(`${items[0].json.error} ${items[0].json.description}`).not.toMatch(
+			/Unexpected failure|URIError|bug/,
+		);
 	});
 
-	it('without Continue On Fail a failed download stops the node with that error', async () => {
-		env.sim.enqueueFaults({ endpoint: 'results', type: 'status', status: 500, times: 10 });
-		const { run, error } = await runInpaint(
-			env,
-			submitParams(env, { options: { ...quick, maxRetries: 0 } }),
-		);
-		expect(run.status).toBe('error');
-		expect(error.constructor.name).toBe('NodeApiError');
-		expect(error.message).toBe('Could not download result image 1 (HTTP 500)');
-		expect(String(error.httpCode)).toBe('500');
-		expect(requestsTo(env, 'results')).toHaveLength(1);
+	it('is downloaded when it leads to an image, under a file name made from the job', async () => {
+		succeedWithBadUrl(env);
+		// The image host sends the malformed URL on to the job's real image.
+		faultOnArrival(env, 'results', (_n, entry) => {
+			if (!entry.path.startsWith('/results/bad')) return undefined;
+			const [job] = env.sim.stats().jobs;
+			return redirectedTo('results', 302, `/results/${job.jobSetId}_0.png`);
+		});
+		const { run, items, error } = await runInpaint(env, submitParams(env, { options: download }));
+		expect(error).toBeUndefined();
+		expect(run.status).toBe('success');
+		const [job] = env.sim.stats().jobs;
+		expect(items[0].binary?.data?.fileName).toBe(`${job.jobSetId}-1.png`);
+		expect(items[0].binary?.data?.mimeType).toBe('image/png');
 	});
 });

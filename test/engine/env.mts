@@ -1,5 +1,6 @@
-// Shared set-up for the engine tests: the simulator on 127.0.0.1, the package loaded by
-// n8n-core's package loader, and a one-node workflow runner.
+// Where the engine tests run: the simulator on 127.0.0.1, the package loaded by n8n-core's package
+// loader, a one-node workflow runner, the node's speed settings for tests and the parameters they
+// send. What they check with is in checks.mts.
 import { createServer } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -8,14 +9,10 @@ import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
 import {
 	INPAINT_NODE_NAME,
-	INPAINT_NODE_TYPE,
 	inpaintWorkflow,
 	simulatorCredential,
 } from '../harness/inpaint-workflow.mjs';
 
-export { inpaintWorkflow };
-export const NODE_TYPE = INPAINT_NODE_TYPE;
-export const NODE_NAME = INPAINT_NODE_NAME;
 // test/compat/run.mjs loads a copy of the built package that resolves the other n8n line.
 const ROOT = process.env.PIXAZO_PACKAGE_DIR ?? new URL('../..', import.meta.url).pathname;
 
@@ -39,6 +36,8 @@ export interface RunOptions {
 	cancelAfterMs?: number;
 	/** Cancel the execution as soon as this returns true (polled), e.g. on what the simulator saw. */
 	cancelWhen?: () => boolean;
+	/** After a cancel, how long the harness waits for the engine to wind down. */
+	settleTimeoutMs?: number;
 	credentials?: Partial<Env['credentials']>;
 	/** Node settings as the editor's Settings tab stores them, e.g. `{ retryOnFail: true }`. */
 	nodeSettings?: Record<string, unknown>;
@@ -96,9 +95,31 @@ export async function runInpaint(
 		binaryMode: options.binaryMode ?? 'default',
 		cancelAfterMs: options.cancelAfterMs,
 		cancelWhen: options.cancelWhen,
+		settleTimeoutMs: options.settleTimeoutMs,
 	});
-	return { run, items: (run.output(NODE_NAME) ?? []) as Item[], error: run.nodeError(NODE_NAME) };
+	return {
+		run,
+		items: (run.output(INPAINT_NODE_NAME) ?? []) as Item[],
+		error: run.nodeError(INPAINT_NODE_NAME),
+	};
 }
+
+/** Poll and retry every 0.1 s: a test waits for the simulator's jobs, not for the node's defaults. */
+export const fast = { pollInterval: 0.1, retryDelay: 0.1 };
+
+/** `fast` with its own retry budget, so a test does not depend on the default Max Retries. */
+export function fastRetries(maxRetries: number) {
+	return { ...fast, maxRetries };
+}
+
+/**
+ * No retries and a 1 s Job Timeout. Status checks are retried until the Job Timeout whatever Max
+ * Retries says, so a short one ends a run whose checks keep failing with the API's error.
+ */
+export const failFast = { ...fast, maxRetries: 0, timeout: 1 };
+
+/** The node's default poll interval (2 s) with a short first backoff: the pace of a long run. */
+export const slowPoll = { pollInterval: 2, retryDelay: 0.2 };
 
 /** Submit parameters with the sample image and mask served by the simulator. */
 export function submitParams(
@@ -113,9 +134,6 @@ export function submitParams(
 		...extra,
 	};
 }
-
-/** Fast polling, for tests. */
-export const fast = { pollInterval: 0.1, retryDelay: 0.1 };
 
 /** `count` input items, each with its own prompt (identical bodies would count as duplicate submits). */
 export function promptItems(
@@ -132,14 +150,35 @@ export function perItemParams(env: Env, options: Record<string, unknown> = {}) {
 	return submitParams(env, { prompt: '={{ $json.prompt }}', options: { ...fast, ...options } });
 }
 
-/** The requests to the two API endpoints (not result downloads), oldest first. */
-export function apiRequests(env: Env) {
-	return env.sim.requests().filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll');
+/**
+ * Calls the simulator's API directly, with the key, as the node would: to set up a job outside a
+ * run, or to compare what the node output with what the API says.
+ */
+export async function callApi(
+	env: Env,
+	endpoint: 'submit' | 'poll',
+	body: Record<string, unknown>,
+): Promise<{ status: number; body: Record<string, any> }> {
+	const url =
+		endpoint === 'submit'
+			? `${env.sim.submitBaseUrl}/getImage`
+			: `${env.sim.pollBaseUrl}/getGenerationResults`;
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': env.sim.key },
+		body: JSON.stringify(body),
+	});
+	return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-/** The requests the simulator received for one endpoint, oldest first. */
-export function requestsTo(env: Env, endpoint: 'submit' | 'poll' | 'results') {
-	return env.sim.requests().filter((r: any) => r.endpoint === endpoint);
+/** Runs `count` items through Submit, each with its own prompt, with `fast` unless `options` says otherwise. */
+export function runItems(
+	env: Env,
+	count: number,
+	options: Record<string, unknown> = {},
+	runOptions: RunOptions = {},
+): Promise<InpaintRun> {
+	return runInpaint(env, perItemParams(env, options), { items: promptItems(count), ...runOptions });
 }
 
 /** A port on 127.0.0.1 that nothing listens on (a connection to it is refused). */

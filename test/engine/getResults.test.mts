@@ -1,52 +1,15 @@
+// Get Results: fetches a job by its Job Set ID (by default the incoming item's jobSetId, so it
+// follows a Submit that did not wait), checking once or waiting until the job is done.
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { runWorkflow } from '../harness/engine.mjs';
+import { inpaintChain } from '../harness/inpaint-workflow.mjs';
 import type { Env, Item } from './env.mts';
-import { NODE_TYPE, fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { callApi, fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { requestsTo } from './checks.mts';
 
-/** Trigger → Inpaint (Submit, no wait) → Get Results (default Job Set ID expression). */
-function chainWorkflow(submit: Record<string, unknown>, getResults: Record<string, unknown>) {
-	const credentials = { pixazoApi: { id: 'sim', name: 'Pixazo API' } };
-	return {
-		id: 'engineChain',
-		name: 'Submit then Get Results',
-		nodes: [
-			{
-				id: 't',
-				name: 'Trigger',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: 's',
-				name: 'Submit',
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: submit,
-				credentials,
-			},
-			{
-				id: 'g',
-				name: 'Get Results',
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [400, 0],
-				parameters: getResults,
-				credentials,
-			},
-		],
-		connections: {
-			Trigger: { main: [[{ node: 'Submit', type: 'main', index: 0 }]] },
-			Submit: { main: [[{ node: 'Get Results', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-	};
-}
-
+/** Trigger → Submit (no wait) → Get Results (default Job Set ID expression). */
 async function runChain(
 	env: Env,
 	submit: Record<string, unknown>,
@@ -55,7 +18,10 @@ async function runChain(
 ) {
 	const run = await runWorkflow({
 		pkg: env.pkg,
-		workflow: chainWorkflow(submit, getResults),
+		workflow: inpaintChain([
+			{ name: 'Submit', parameters: submit },
+			{ name: 'Get Results', parameters: getResults },
+		]),
 		credentials: { pixazoApi: env.credentials },
 		input,
 	});
@@ -67,14 +33,9 @@ async function runChain(
 	};
 }
 
+/** A job submitted straight to the API, outside any run. */
 async function submitDirectly(env: Env, prompt: string): Promise<string> {
-	const response = await fetch(`${env.sim.submitBaseUrl}/getImage`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': env.sim.key },
-		body: JSON.stringify({ prompt }),
-	});
-	const body = (await response.json()) as { job_set_id: string };
-	return body.job_set_id;
+	return (await callApi(env, 'submit', { prompt })).body.job_set_id;
 }
 
 describe('Get Results', () => {

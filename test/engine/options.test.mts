@@ -1,12 +1,14 @@
-// Options (issue #11, point 4): every number option is checked against the same range the editor
-// shows, with a message naming the option and its range; nothing is sent when one is wrong; a bad
-// option on any item is that item's error under Continue On Fail; the run's pace (Concurrency)
-// comes from the first item whose options are valid.
+// Every number option is checked against the same range the editor shows, with a message naming
+// the option and its range; nothing is sent when one is wrong; a bad option on any item is that
+// item's error under Continue On Fail. Which item's Concurrency the run takes is in
+// concurrency.test.mts.
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { promptItems as items, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { promptItems as items, runInpaint, submitParams, useEnv } from './env.mts';
+import { rateLimited } from './faults.mts';
+import { expectNothingSent, requestsTo } from './checks.mts';
 
 /** Each number option's label and range, as the editor shows them (written out: a change shows here). */
 const RANGES = [
@@ -58,13 +60,11 @@ const CASES = RANGES.flatMap((r) => {
 	}));
 });
 
-function expectNothingSent(env: Env) {
-	expect(env.sim.requests()).toEqual([]);
-	expect(env.sim.stats().jobsCreated).toBe(0);
-}
-
-function itemOf(prompt: unknown): number {
-	return Number(/number (\d+)$/.exec(String(prompt))![1]);
+/** The items whose submit reached the API, by the number in their prompt. */
+function submittedItems(env: Env): number[] {
+	return requestsTo(env, 'submit')
+		.map((r: any) => Number(/number (\d+)$/.exec(String(r.body.prompt))![1]))
+		.sort();
 }
 
 describe('a number option out of its range stops the run before anything is sent', () => {
@@ -122,12 +122,7 @@ describe('a number option out of its range stops the run before anything is sent
 	});
 
 	it('Max Pause on 429 = 0 means no pause: a status check answered 429 with Retry-After 60 is asked again within the Job Timeout', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 429,
-			headers: { 'Retry-After': '60' },
-		});
+		env.sim.enqueueFaults(rateLimited('poll', 60));
 		const { run, items: out } = await runInpaint(
 			env,
 			submitParams(env, {
@@ -167,11 +162,7 @@ describe("a bad option on one item is that item's error", () => {
 		);
 		expect(out[1].json.jobSetId).toBeNull();
 		expect(out[1].pairedItem).toEqual({ item: 1 });
-		expect(
-			requestsTo(env, 'submit')
-				.map((r: any) => itemOf(r.body.prompt))
-				.sort(),
-		).toEqual([0, 2]);
+		expect(submittedItems(env)).toEqual([0, 2]);
 	});
 
 	it('under Continue On Fail, item 0 with a bad option does not fail the others', async () => {
@@ -185,11 +176,7 @@ describe("a bad option on one item is that item's error", () => {
 		);
 		expect(out[1].json.status).toBe('succeeded');
 		expect(out[2].json.status).toBe('succeeded');
-		expect(
-			requestsTo(env, 'submit')
-				.map((r: any) => itemOf(r.body.prompt))
-				.sort(),
-		).toEqual([1, 2]);
+		expect(submittedItems(env)).toEqual([1, 2]);
 	});
 
 	it("without Continue On Fail, the lowest failing item's error is thrown and nothing at all is sent", async () => {
@@ -206,60 +193,5 @@ describe("a bad option on one item is that item's error", () => {
 		expect(error.message).toBe('Option "Max Retries" must be a whole number from 0 to 20');
 		expect(error.context?.itemIndex).toBe(1);
 		expectNothingSent(env);
-	});
-});
-
-describe("the run's Concurrency is the first valid item's", () => {
-	const env = useEnv({ jobMs: 600 });
-	const holdMs = 150;
-
-	/** The most API requests open at the simulator at one moment (arrival to answer done). */
-	function mostInFlight(env: Env): number {
-		const api = env.sim
-			.requests()
-			.filter((r: any) => r.endpoint === 'submit' || r.endpoint === 'poll') as Array<{
-			time: number;
-			doneAt: number | null;
-		}>;
-		expect(api.every((r) => r.doneAt !== null)).toBe(true);
-		return Math.max(
-			...api.map(
-				(r) => api.filter((q) => q.time <= r.time && (q.doneAt as number) > r.time).length,
-			),
-		);
-	}
-
-	const params = (env: Env) =>
-		submitParams(env, {
-			prompt: '={{ $json.prompt }}',
-			options: {
-				pollInterval: '={{ $json.poll }}',
-				concurrency: '={{ $json.concurrency }}',
-				retryDelay: 0.1,
-			},
-		});
-
-	it('item 0 says Concurrency 2, the others 10: at most two requests at once, and two are used', async () => {
-		env.sim.configure({ submitDelayMs: holdMs, pollDelayMs: holdMs });
-		const { run, items: out } = await runInpaint(env, params(env), {
-			items: items(6, (n) => ({ poll: 0.1, concurrency: n === 0 ? 2 : 10 })),
-		});
-		expect(run.status).toBe('success');
-		expect(out.every((i) => i.json.status === 'succeeded')).toBe(true);
-		expect(mostInFlight(env)).toBe(2);
-	});
-
-	it("item 0 has a bad option (Continue On Fail): Concurrency 2 from item 1 holds, not item 0's 10", async () => {
-		env.sim.configure({ submitDelayMs: holdMs, pollDelayMs: holdMs });
-		const { run, items: out } = await runInpaint(env, params(env), {
-			items: items(6, (n) => ({ poll: n === 0 ? 0 : 0.1, concurrency: n === 1 ? 2 : 10 })),
-			continueOnFail: true,
-		});
-		expect(run.status).toBe('success');
-		expect(out[0].json.error).toBe(
-			'Option "Poll Interval" must be a number of seconds from 0.1 to 3600',
-		);
-		expect(out.slice(1).every((i) => i.json.status === 'succeeded')).toBe(true);
-		expect(mostInFlight(env)).toBe(2);
 	});
 });

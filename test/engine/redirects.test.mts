@@ -1,4 +1,4 @@
-// The key goes to the credential's two base URLs and nowhere else (issue #11, point 1): a redirect
+// The key goes to the credential's two base URLs and nowhere else: a redirect
 // from the API is not followed, it is an error naming the status and the target host, and nothing
 // is sent again. Result downloads carry no key and do follow redirects. The "other host" is the
 // eavesdropper (test/harness/eavesdropper.mjs), which records everything it gets and answers as if
@@ -11,7 +11,9 @@ import {
 	EAVESDROPPER_IMAGE,
 	startEavesdropper,
 } from '../harness/eavesdropper.mjs';
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { faultOnArrival, redirectedTo } from './faults.mts';
+import { fetchBytes, requestsTo } from './checks.mts';
 
 type Spy = Awaited<ReturnType<typeof startEavesdropper>>;
 
@@ -29,12 +31,7 @@ describe('API calls do not follow redirects', () => {
 	afterEach(() => spy?.close());
 
 	it('a 307 on submit to another host: that host gets nothing (no key), the item fails naming 307 and the host, nothing is re-sent', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'redirect',
-			status: 307,
-			location: `${spy.url}/getImage`,
-		});
+		env.sim.enqueueFaults(redirectedTo('submit', 307, `${spy.url}/getImage`));
 		const { run, items, error } = await runInpaint(
 			env,
 			submitParams(env, { options: { ...fast, maxRetries: 4 } }),
@@ -67,12 +64,7 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('without Continue On Fail the redirected submit stops the node with a NodeApiError carrying the 307', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'redirect',
-			status: 307,
-			location: `${spy.url}/getImage`,
-		});
+		env.sim.enqueueFaults(redirectedTo('submit', 307, `${spy.url}/getImage`));
 		const { run, error } = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(run.status).toBe('error');
 		expect(error).toBeInstanceOf(NodeApiError);
@@ -86,12 +78,7 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('a 302 on a status check to another host: that host gets nothing, the item fails with its jobSetId, naming 302 and the host', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'redirect',
-			status: 302,
-			location: `${spy.url}/getGenerationResults`,
-		});
+		env.sim.enqueueFaults(redirectedTo('poll', 302, `${spy.url}/getGenerationResults`));
 		const { run, items } = await runInpaint(env, submitParams(env, { options: fast }), {
 			continueOnFail: true,
 		});
@@ -123,7 +110,7 @@ describe('API calls do not follow redirects', () => {
 		[308, 'poll'],
 		[307, 'poll'],
 	] as const)('a %i on %s is not followed either', async (status, endpoint) => {
-		env.sim.enqueueFaults({ endpoint, type: 'redirect', status, location: `${spy.url}/elsewhere` });
+		env.sim.enqueueFaults(redirectedTo(endpoint, status, `${spy.url}/elsewhere`));
 		const { items } = await runInpaint(env, submitParams(env, { options: fast }), {
 			continueOnFail: true,
 		});
@@ -135,12 +122,7 @@ describe('API calls do not follow redirects', () => {
 	});
 
 	it('a redirect to another path of the API itself is not followed either (the error names the API host)', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'redirect',
-			status: 307,
-			location: '/submit/moved',
-		});
+		env.sim.enqueueFaults(redirectedTo('submit', 307, '/submit/moved'));
 		const { items } = await runInpaint(env, submitParams(env, { options: fast }), {
 			continueOnFail: true,
 		});
@@ -163,18 +145,10 @@ describe('result downloads follow redirects and carry no key', () => {
 	const opts = { options: { ...fast, downloadImages: true, maxRetries: 0 } };
 
 	it('a download redirected to another path of the image host is followed: the image arrives, no request had the key', async () => {
-		let redirected = false;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'results' || redirected) return;
-			redirected = true;
-			// Sent to the same image under another spelling of its path (the query makes it a new URL).
-			env.sim.enqueueFaults({
-				endpoint: 'results',
-				type: 'redirect',
-				status: 302,
-				location: `${entry.path}?moved=1`,
-			});
-		});
+		// Sent to the same image under another spelling of its path (the query makes it a new URL).
+		faultOnArrival(env, 'results', (n, entry) =>
+			n === 1 ? redirectedTo('results', 302, `${entry.path}?moved=1`) : undefined,
+		);
 		const { run, items, error } = await runInpaint(env, submitParams(env, opts));
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
@@ -186,17 +160,11 @@ describe('result downloads follow redirects and carry no key', () => {
 		expect(downloads[1].url).toBe(`${downloads[0].path}?moved=1`);
 		for (const r of downloads) expect(r.headers[KEY_HEADER]).toBeUndefined();
 		const bytes = await run.readBinary(items[0], 'data');
-		const served = Buffer.from(await (await fetch(items[0].json.imageUrl as string)).arrayBuffer());
-		expect(bytes.equals(served)).toBe(true);
+		expect(bytes.equals(await fetchBytes(items[0].json.imageUrl as string))).toBe(true);
 	});
 
 	it('a download redirected to another host is followed there, without the key', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'results',
-			type: 'redirect',
-			status: 307,
-			location: `${spy.url}/cdn/image.png`,
-		});
+		env.sim.enqueueFaults(redirectedTo('results', 307, `${spy.url}/cdn/image.png`));
 		const { run, items } = await runInpaint(env, submitParams(env, opts));
 		expect(run.status).toBe('success');
 		const overheard = spy.requests();

@@ -1,136 +1,99 @@
-// Reliability, part 1: what is retried, what never is, and how long the node waits in between.
-// Every test runs the real node through n8n's WorkflowExecute against the local simulator.
-
+// What is retried, what never is, and how long the node waits in between. A submit is sent again
+// only when the API certainly did not take it, since each one may be a billable job; status
+// checks are safe to repeat, so they are retried with exponential backoff and jitter until the Job
+// Timeout. n8n's own Retry On Fail would re-run every submit, so the node refuses it on Submit.
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { closedPort, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import {
+	closedPort,
+	fast,
+	fastRetries,
+	runInpaint,
+	runItems,
+	slowPoll,
+	submitParams,
+	useEnv,
+} from './env.mts';
+import {
+	checksByJob,
+	errorText,
+	expectClearError,
+	expectNothingSent,
+	requestsTo,
+	WAIT_TOLERANCE_MS,
+} from './checks.mts';
 
-/** Small delays so retries stay fast; explicit retry budget so the tests do not follow defaults. */
-const quick = { pollInterval: 0.1, retryDelay: 0.1, maxRetries: 3 };
+const quick = fastRetries(3);
 
-/** What a user reads: the message and the description, as one text. */
-function errorText(error: any): string {
-	return `${error?.message ?? ''} ${error?.description ?? ''}`;
-}
-
-/** A clear error never shows a JavaScript failure instead of the API's problem. */
-function expectClearError(error: any) {
-	expect(error, 'the node should have thrown').toBeTruthy();
-	expect(errorText(error)).not.toMatch(
-		/TypeError|ReferenceError|Cannot read prop|is not a function|\[object Object\]/,
-	);
-}
-
-/** Gaps (ms) between successive requests to one endpoint, in arrival order. */
-function gaps(env: Env, endpoint: 'submit' | 'poll'): number[] {
-	const times = requestsTo(env, endpoint).map((r: any) => r.time as number);
+/** Gaps (ms) between successive status checks, in arrival order. */
+function pollGaps(env: Env): number[] {
+	const times = requestsTo(env, 'poll').map((r: any) => r.time as number);
 	return times.slice(1).map((t, i) => t - times[i]);
 }
-
-/** Timing tolerance for "waited at least": timers may fire a millisecond early, arrival is stamped on receipt. */
-const TOLERANCE_MS = 5;
 
 describe('a submit is never sent twice unless the API certainly did not take it', () => {
 	const env = useEnv();
 
+	/** Runs one submit whose answer is `fault`: it is reported and was sent once. */
+	async function submitMeeting(fault: Record<string, unknown>, options: object = quick) {
+		env.sim.enqueueFaults({ endpoint: 'submit', ...fault } as any);
+		const result = await runInpaint(env, submitParams(env, { options }));
+		expectClearError(result.error);
+		expect(requestsTo(env, 'submit')).toHaveLength(1);
+		return result;
+	}
+
 	it.each([500, 502, 503, 504])(
 		'a %i on submit is reported with its status and never re-sent',
 		async (status) => {
-			env.sim.enqueueFaults({ endpoint: 'submit', type: 'status', status });
-			const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-			expectClearError(error);
+			const { error } = await submitMeeting({ type: 'status', status });
 			expect(error.constructor.name).toBe('NodeApiError');
 			expect(String(error.httpCode)).toBe(String(status));
 			expect(errorText(error)).toMatch(/not sent again/i);
-			expect(requestsTo(env, 'submit')).toHaveLength(1);
 			expect(requestsTo(env, 'poll')).toHaveLength(0);
 		},
 	);
 
 	it('an HTML gateway page (502) on submit is reported with its text and never re-sent', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'html' });
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
+		const { error } = await submitMeeting({ type: 'html' });
 		expect(String(error.httpCode)).toBe('502');
 		expect(errorText(error)).toContain('502 Bad Gateway');
 		expect(errorText(error)).not.toContain('<html>');
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
 	});
 
-	it('a connection reset after the API accepted the submit is reported, the job is not created twice', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'dropAfterAccept' });
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
-		expect(errorText(error)).toMatch(/not sent again/i);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
+	it('a connection reset after the API accepted the submit is reported without inviting an immediate retry, and the job is not created twice', async () => {
+		const { error } = await submitMeeting({ type: 'dropAfterAccept' });
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.description).toMatch(/not sent again/i);
+		// The job may exist: "retry immediately" would create a second, billable one.
+		expect(error.message).not.toMatch(/retry the request immediately/i);
 		expect(env.sim.stats().jobsCreated).toBe(1);
 		expect(env.sim.stats().duplicateSubmits).toBe(0);
-	});
-
-	it('a reset after sending a submit is reported without inviting the user to retry at once', async () => {
-		// The job may exist: "retry immediately" would create a second, billable one.
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'dropAfterAccept' });
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
-		expect(errorText(error)).toMatch(/not sent again/i);
-		expect(error.message).not.toMatch(/retry the request immediately/i);
 	});
 
 	it('a connection dropped before any answer on submit is reported and never re-sent', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'drop' });
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
+		const { error } = await submitMeeting({ type: 'drop' });
 		expect(errorText(error)).toMatch(/not sent again/i);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
 	});
 
 	it('a submit left without an answer is given up after Request Timeout, reported, and never re-sent', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'hang' });
-		const { run, error } = await runInpaint(
-			env,
-			submitParams(env, { options: { ...quick, requestTimeout: 0.5 } }),
-		);
+		const { run, error } = await submitMeeting({ type: 'hang' }, { ...quick, requestTimeout: 0.5 });
 		expect(run.status).toBe('error');
-		expectClearError(error);
 		expect(error.message).toMatch(/No answer .* within 0\.5 s/);
 		expect(errorText(error)).toMatch(/not sent again/i);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
 	});
 
 	it('a 200 with a malformed body on submit is reported and never re-sent', async () => {
-		env.sim.enqueueFaults({ endpoint: 'submit', type: 'malformed' });
-		const { error } = await runInpaint(env, submitParams(env, { options: quick }));
-		expectClearError(error);
-		expect(requestsTo(env, 'submit')).toHaveLength(1);
-	});
-
-	it('a 429 on submit is re-sent only after the Retry-After pause and creates exactly one job', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'submit',
-			type: 'status',
-			status: 429,
-			headers: { 'Retry-After': '1' },
-		});
-		const { run, items } = await runInpaint(env, submitParams(env, { options: quick }));
-		expect(run.status).toBe('success');
-		expect(items[0].json.status).toBe('succeeded');
-		const submits = requestsTo(env, 'submit');
-		expect(submits.map((r: any) => r.status)).toEqual([429, 200]);
-		expect(submits[1].time - submits[0].time).toBeGreaterThanOrEqual(1000 - TOLERANCE_MS);
-		expect(env.sim.stats().jobsCreated).toBe(1);
-		expect(env.sim.stats().duplicateSubmits).toBe(0);
+		await submitMeeting({ type: 'malformed' });
 	});
 
 	it('a submit refused before it was sent (connection refused) is retried up to Max Retries', async () => {
 		const port = await closedPort();
-		const { error, run } = await runInpaint(
-			env,
-			submitParams(env, { options: { ...quick, maxRetries: 2 } }),
-			{
-				credentials: { submitBaseUrl: `http://127.0.0.1:${port}/submit` },
-			},
-		);
+		const { error, run } = await runInpaint(env, submitParams(env, { options: fastRetries(2) }), {
+			credentials: { submitBaseUrl: `http://127.0.0.1:${port}/submit` },
+		});
 		expectClearError(error);
 		expect(errorText(error)).toMatch(/refused/i);
 		expect(errorText(error)).toContain('Tried 3 times');
@@ -182,9 +145,7 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		const { run, items } = await runInpaint(
 			env,
 			submitParams(env, { options: { ...quick, maxRetries: 1, timeout: 1.5 } }),
-			{
-				continueOnFail: true,
-			},
+			{ continueOnFail: true },
 		);
 		expect(run.status).toBe('success');
 		const [job] = env.sim.stats().jobs;
@@ -199,6 +160,18 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 		expect(items[0].json.status).toBe('pending');
 		expect(items[0].json.error).toMatch(/server error \(503\)/);
 		expect(String(items[0].json.description)).toMatch(/retried for 1\.5 s/);
+	});
+
+	it('a 20 s outage of the status endpoint inside a 90 s Job Timeout: every item succeeds, one submit each', async () => {
+		env.sim.configure({ jobMs: 1000 });
+		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 20_000 });
+		const { run, items } = await runItems(env, 5, { ...slowPoll, timeout: 90, maxRetries: 1 });
+		expect(run.status).toBe('success');
+		expect(items.filter((i) => i.json.status === 'succeeded')).toHaveLength(5);
+		const stats = env.sim.stats();
+		expect(stats.faultsInjected.outage).toBeGreaterThan(5); // more than Max Retries would have allowed
+		expect(stats.jobsCreated).toBe(5);
+		expect(stats.duplicateSubmits).toBe(0);
 	});
 
 	it('a 401 on a status check is not retried: the key will not become valid by asking again', async () => {
@@ -217,103 +190,92 @@ describe('status checks are retried, bounded, with exponential backoff and jitte
 			submitParams(env, { options: { ...quick, retryDelay: 0.2 } }),
 		);
 		expect(run.status).toBe('success');
-		const [g1, g2, g3] = gaps(env, 'poll');
-		expect(g1).toBeGreaterThanOrEqual(100 - TOLERANCE_MS);
-		expect(g2).toBeGreaterThanOrEqual(200 - TOLERANCE_MS);
-		expect(g3).toBeGreaterThanOrEqual(400 - TOLERANCE_MS);
+		const [g1, g2, g3] = pollGaps(env);
+		expect(g1).toBeGreaterThanOrEqual(100 - WAIT_TOLERANCE_MS);
+		expect(g2).toBeGreaterThanOrEqual(200 - WAIT_TOLERANCE_MS);
+		expect(g3).toBeGreaterThanOrEqual(400 - WAIT_TOLERANCE_MS);
 		// The ranges [100, 200] and [400, 800] do not overlap: the third wait is longer than the first.
 		expect(g3).toBeGreaterThan(g1);
 	});
 
 	it('retries of different items are spread out instead of arriving together', async () => {
 		const count = 8;
-		// The status endpoint fails for 1.5 s from the first check on: the first checks of the jobs
-		// all fall in it, even on a loaded machine (any that come later are left out below).
-		env.sim.enqueueFaults({ endpoint: 'poll', type: 'outage', ms: 1500, status: 500 });
-		const items = Array.from({ length: count }, (_, n) => ({
-			json: { prompt: `Change to lion ${n}` },
-		}));
-		const { run } = await runInpaint(
-			env,
-			submitParams(env, {
-				prompt: '={{ $json.prompt }}',
-				options: { ...quick, retryDelay: 0.4, concurrency: count },
-			}),
-			{ items },
-		);
+		// The first status check of every job fails, whenever it comes.
+		env.sim.enqueueFaults({ endpoint: 'poll', type: 'status', status: 500, eachJob: 1 });
+		const { run } = await runItems(env, count, { ...quick, retryDelay: 0.4, concurrency: count });
 		expect(run.status).toBe('success');
-		// Per job whose first check failed: the gap to its next check (its backoff is 200 to 400 ms,
+		// Per job: the gap from its failed first check to its next one (its backoff is 200 to 400 ms,
 		// and a failing host is checked one request at a time on top of that).
-		const byJob = new Map<string, Array<{ time: number; status: number | null }>>();
-		for (const r of requestsTo(env, 'poll')) {
-			const id = (r.body as any).job_set_id as string;
-			byJob.set(id, [...(byJob.get(id) ?? []), r]);
-		}
-		const failedFirst = [...byJob.values()].filter((polls) => polls[0].status === 500);
-		expect(failedFirst.length).toBeGreaterThanOrEqual(4);
-		const retryGaps = failedFirst.map((polls) => polls[1].time - polls[0].time);
-		for (const g of retryGaps) expect(g).toBeGreaterThanOrEqual(200 - TOLERANCE_MS);
+		const checks = [...checksByJob(env).values()];
+		expect(checks).toHaveLength(count);
+		for (const polls of checks) expect(polls.map((r) => r.status).slice(0, 2)).toEqual([500, 200]);
+		const retryGaps = checks.map((polls) => polls[1].time - polls[0].time);
+		for (const g of retryGaps) expect(g).toBeGreaterThanOrEqual(200 - WAIT_TOLERANCE_MS);
 		// Without jitter and pacing they would all wait the same and arrive together.
-		const retries = failedFirst.map((polls) => polls[1].time).sort((a, b) => a - b);
+		const retries = checks.map((polls) => polls[1].time).sort((a, b) => a - b);
 		expect(retries[retries.length - 1] - retries[0]).toBeGreaterThanOrEqual(20);
 	});
 });
 
-describe('Retry-After is honoured, in seconds or as an HTTP date, up to Max Pause on 429', () => {
-	const env = useEnv({ jobMs: 300 });
+describe("n8n's Retry On Fail on the node", () => {
+	const env = useEnv();
+	/** n8n's own Retry On Fail, as the node's Settings tab stores it (no pause between tries). */
+	const retryOnFail = { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 };
 
-	it('a status check answered 429 with Retry-After in seconds is asked again only after that time', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 429,
-			headers: { 'Retry-After': '1' },
+	it('on Submit is refused before anything is sent, with what to do instead', async () => {
+		const { run, items, error } = await runInpaint(env, submitParams(env, { options: fast }), {
+			nodeSettings: retryOnFail,
 		});
-		const { run } = await runInpaint(env, submitParams(env, { options: quick }));
-		expect(run.status).toBe('success');
-		const polls = requestsTo(env, 'poll');
-		expect(polls[0].status).toBe(429);
-		expect(polls[1].time - polls[0].time).toBeGreaterThanOrEqual(1000 - TOLERANCE_MS);
+		expect(run.status).toBe('error');
+		expect(items).toHaveLength(0);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toMatch(/Retry On Fail/);
+		expect(error.description).toMatch(/Max Retries/);
+		// n8n retried the node maxTries times; not one of those tries reached the API.
+		expectNothingSent(env);
 	});
 
-	it('a 429 with Retry-After as an HTTP date is asked again only after that date', async () => {
-		// The date is set when the first status check arrives, 1.5 to 2.5 s after it (a whole second,
-		// so that the HTTP date, of second precision, is exact), and that same check gets the 429.
-		let retryAt = Number.POSITIVE_INFINITY;
-		env.sim.onRequest((entry: any) => {
-			if (entry.endpoint !== 'poll' || retryAt !== Number.POSITIVE_INFINITY) return;
-			retryAt = Math.ceil((entry.time + 1500) / 1000) * 1000;
-			env.sim.enqueueFaults({
-				endpoint: 'poll',
-				type: 'status',
-				status: 429,
-				headers: { 'Retry-After': new Date(retryAt).toUTCString() },
+	it('on Submit with On Error → Continue gives every item an error item naming the setting, and sends nothing', async () => {
+		const { items, error } = await runInpaint(env, submitParams(env, { options: fast }), {
+			nodeSettings: retryOnFail,
+			continueOnFail: true,
+			items: [{ json: { n: 0 } }, { json: { n: 1 } }, { json: { n: 2 } }],
+		});
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		for (const item of items) {
+			expect(item.json).toMatchObject({
+				error: 'Turn off Retry On Fail for this Submit node',
+				jobSetId: null,
 			});
-		});
-		const { run } = await runInpaint(env, submitParams(env, { options: quick }));
-		expect(run.status).toBe('success');
-		const polls = requestsTo(env, 'poll');
-		expect(polls[0].status).toBe(429);
-		expect(polls[0].time).toBeLessThan(retryAt);
-		expect(polls[1].time).toBeGreaterThanOrEqual(retryAt - TOLERANCE_MS);
+		}
+		expectNothingSent(env);
 	});
 
-	it('a Retry-After longer than Max Pause on 429 is cut to that pause', async () => {
-		env.sim.enqueueFaults({
-			endpoint: 'poll',
-			type: 'status',
-			status: 429,
-			headers: { 'Retry-After': '30' },
-		});
-		const { run, items } = await runInpaint(
+	it('is refused because n8n re-runs a node whose first item failed under Continue (seen here on Get Results)', async () => {
+		// Get Results on a job the API does not know: one status check per run, answered 404.
+		const { items } = await runInpaint(
 			env,
-			submitParams(env, { options: { ...quick, maxRetryAfter: 1 } }),
+			{ operation: 'getResults', jobSetId: 'jobset_unknown_0000', options: fast },
+			{ nodeSettings: retryOnFail, continueOnFail: true },
 		);
-		expect(run.status).toBe('success');
-		expect(items[0].json.status).toBe('succeeded');
-		const [gap] = gaps(env, 'poll');
-		expect(gap).toBeGreaterThanOrEqual(1000 - TOLERANCE_MS);
-		// Honouring the 30 s would have meant a gap of at least 30 s: the cap was applied.
-		expect(gap).toBeLessThan(30_000);
+		expect(items[0].json.httpCode).toBe(404);
+		// n8n ran the node maxTries (3) times: on Submit, that would be three submits of every item.
+		expect(requestsTo(env, 'poll')).toHaveLength(3);
+	});
+
+	it('on Get Results is allowed: a status check is safe to repeat', async () => {
+		const submitted = await runInpaint(
+			env,
+			submitParams(env, { waitForCompletion: false, options: fast }),
+		);
+		const jobSetId = submitted.items[0].json.jobSetId as string;
+		const { items, error } = await runInpaint(
+			env,
+			{ operation: 'getResults', jobSetId, waitForCompletion: true, options: fast },
+			{ nodeSettings: retryOnFail },
+		);
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ status: 'succeeded', jobSetId });
 	});
 });

@@ -1,8 +1,12 @@
+// The subscription key never leaks: not into output items, errors (message, description, stack,
+// the properties n8n copies), the run data n8n stores or the log lines, even when the API echoes it
+// back in an answer, an error page or a failed job's reason.
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { InpaintRun } from './env.mts';
 import { closedPort, fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { answeredWith } from './faults.mts';
 
 const SECRET = 'sk-test-SECRET-123456789';
 
@@ -66,14 +70,12 @@ describe('the subscription key never leaks', () => {
 	});
 
 	it('not in the output when the API echoes it inside a successful answer', async () => {
-		env.sim.enqueueFaults([
-			{
-				endpoint: 'submit',
-				type: 'status',
-				status: 200,
-				body: { imageUrl: env.sim.sampleImageUrl, debug: `received header ${SECRET}`, [SECRET]: 1 },
-			},
-		]);
+		const body = {
+			imageUrl: env.sim.sampleImageUrl,
+			debug: `received header ${SECRET}`,
+			[SECRET]: 1,
+		};
+		env.sim.enqueueFaults(answeredWith('submit', body));
 		const result = await runInpaint(env, submitParams(env, { options: fast }));
 		expect(result.items[0].json.status).toBe('succeeded');
 		expect(result.items[0].json.imageUrl).toBe(env.sim.sampleImageUrl);
@@ -81,15 +83,10 @@ describe('the subscription key never leaks', () => {
 	});
 
 	it.each([400, 401])('not in the error when a %s answer echoes it back', async (status) => {
-		env.sim.enqueueFaults([
-			{
-				endpoint: 'submit',
-				type: 'status',
-				status,
-				body: { error: `bad header ${SECRET}` },
-				times: 5,
-			},
-		]);
+		env.sim.enqueueFaults({
+			...answeredWith('submit', { error: `bad header ${SECRET}` }, status),
+			times: 5,
+		});
 		const result = await runInpaint(
 			env,
 			submitParams(env, { options: { ...fast, maxRetries: 0 } }),

@@ -1,3 +1,4 @@
+// The shortest run through n8n's engine: Submit waits for the job and outputs its image URL.
 import { describe, expect, it } from 'vitest';
 
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';

@@ -1,31 +1,46 @@
+// Submit: sends the fields the user set, with the API's names, and outputs the job: at once when
+// the API answers synchronously or the node is not to wait, else once the job is done, one item
+// per input item in input order.
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
-import { fast, requestsTo, runInpaint, submitParams, useEnv } from './env.mts';
+import { callApi, fast, runInpaint, submitParams, useEnv } from './env.mts';
+import { requestsTo } from './checks.mts';
 
 const KEY_HEADER = 'ocp-apim-subscription-key';
 
 /** Asks the simulator's poll endpoint directly, as the node would (to compare bodies). */
 async function pollDirectly(env: Env, jobSetId: string): Promise<Record<string, unknown>> {
-	const response = await fetch(`${env.sim.pollBaseUrl}/getGenerationResults`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json', 'Ocp-Apim-Subscription-Key': env.sim.key },
-		body: JSON.stringify({ job_set_id: jobSetId }),
-	});
-	expect(response.status).toBe(200);
-	return (await response.json()) as Record<string, unknown>;
+	const { status, body } = await callApi(env, 'poll', { job_set_id: jobSetId });
+	expect(status).toBe(200);
+	return body;
 }
 
 describe('Submit', () => {
 	const env = useEnv();
 
-	it('outputs a synchronous answer as a succeeded item without a jobSetId and without polling', async () => {
-		env.sim.configure({ mode: 'sync' });
-		const { run, items, error } = await runInpaint(env, submitParams(env, { options: fast }));
+	/** What a submit of `submitParams` sends: the prompt and the simulator's sample image and mask. */
+	const sampleBody = () => ({
+		prompt: 'Change to a lion',
+		imageUrl: env.sim.sampleImageUrl,
+		maskUrl: env.sim.sampleMaskUrl,
+	});
+
+	/** Runs Submit with these parameters (and fast polling); returns its one output item's JSON. */
+	async function submitOne(extra: Record<string, unknown> = {}) {
+		const { run, items, error } = await runInpaint(
+			env,
+			submitParams(env, { options: fast, ...extra }),
+		);
 		expect(error).toBeUndefined();
 		expect(run.status).toBe('success');
 		expect(items).toHaveLength(1);
-		const json = items[0].json;
+		return items[0].json;
+	}
+
+	it('outputs a synchronous answer as a succeeded item without a jobSetId and without polling', async () => {
+		env.sim.configure({ mode: 'sync' });
+		const json = await submitOne();
 		const url = json.imageUrl as string;
 		expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/results\/.+\.png$/);
 		expect(json).toEqual({
@@ -41,22 +56,15 @@ describe('Submit', () => {
 	});
 
 	it('treats a [sim:sync] prompt answer (image URL in the submit body) as done at once', async () => {
-		const { items } = await runInpaint(
-			env,
-			submitParams(env, { prompt: 'Change to a lion [sim:sync]', options: fast }),
-		);
-		expect(items).toHaveLength(1);
-		expect(items[0].json.status).toBe('succeeded');
-		expect(items[0].json.jobSetId).toBeNull();
-		expect(items[0].json.imageUrl).toBe((items[0].json.raw as { imageUrl: string }).imageUrl);
+		const json = await submitOne({ prompt: 'Change to a lion [sim:sync]' });
+		expect(json.status).toBe('succeeded');
+		expect(json.jobSetId).toBeNull();
+		expect(json.imageUrl).toBe((json.raw as { imageUrl: string }).imageUrl);
 		expect(env.sim.stats().requests.poll).toBe(0);
 	});
 
 	it('waits for an async job and outputs the succeeded job with its jobSetId and the last poll body as raw', async () => {
-		const { run, items } = await runInpaint(env, submitParams(env, { options: fast }));
-		expect(run.status).toBe('success');
-		expect(items).toHaveLength(1);
-		const json = items[0].json;
+		const json = await submitOne();
 		const [job] = env.sim.stats().jobs;
 		expect(json.jobSetId).toBe(job.jobSetId);
 		expect(json.jobSetId).toMatch(/^jobset_[0-9a-f]{16}$/);
@@ -78,14 +86,9 @@ describe('Submit', () => {
 	});
 
 	it('without waiting, outputs the accepted job at once: pending status, jobSetId, no image yet', async () => {
-		const { run, items } = await runInpaint(
-			env,
-			submitParams(env, { waitForCompletion: false, options: fast }),
-		);
-		expect(run.status).toBe('success');
-		expect(items).toHaveLength(1);
+		const json = await submitOne({ waitForCompletion: false });
 		const [job] = env.sim.stats().jobs;
-		expect(items[0].json).toEqual({
+		expect(json).toEqual({
 			status: 'pending',
 			jobSetId: job.jobSetId,
 			imageUrl: null,
@@ -97,27 +100,21 @@ describe('Submit', () => {
 	});
 
 	it("sends every field the user set, with the API's exact names, and fractional guidance as is", async () => {
-		const { items } = await runInpaint(
-			env,
-			submitParams(env, {
-				additionalFields: {
-					negativePrompt: 'watermark, blurry',
-					width: 512,
-					height: 384,
-					numSteps: 25,
-					guidance: 7.5,
-					seed: 42,
-				},
-				options: fast,
-			}),
-		);
-		expect(items[0].json.status).toBe('succeeded');
+		const json = await submitOne({
+			additionalFields: {
+				negativePrompt: 'watermark, blurry',
+				width: 512,
+				height: 384,
+				numSteps: 25,
+				guidance: 7.5,
+				seed: 42,
+			},
+		});
+		expect(json.status).toBe('succeeded');
 		const submits = requestsTo(env, 'submit');
 		expect(submits).toHaveLength(1);
 		expect(submits[0].body).toStrictEqual({
-			prompt: 'Change to a lion',
-			imageUrl: env.sim.sampleImageUrl,
-			maskUrl: env.sim.sampleMaskUrl,
+			...sampleBody(),
 			negative_prompt: 'watermark, blurry',
 			width: 512,
 			height: 384,
@@ -129,41 +126,27 @@ describe('Submit', () => {
 	});
 
 	it('sends only prompt, imageUrl and maskUrl when no additional field is set', async () => {
-		await runInpaint(env, submitParams(env, { additionalFields: {}, options: fast }));
+		await submitOne({ additionalFields: {} });
 		const submits = requestsTo(env, 'submit');
 		expect(submits).toHaveLength(1);
-		expect(submits[0].body).toStrictEqual({
-			prompt: 'Change to a lion',
-			imageUrl: env.sim.sampleImageUrl,
-			maskUrl: env.sim.sampleMaskUrl,
-		});
+		expect(submits[0].body).toStrictEqual(sampleBody());
 	});
 
 	it('sends only the prompt when image and mask URLs are left empty', async () => {
-		const { items } = await runInpaint(env, {
-			operation: 'submit',
-			prompt: 'A red fox',
-			imageUrl: '',
-			maskUrl: '',
-			options: fast,
-		});
-		expect(items[0].json.status).toBe('succeeded');
+		const json = await submitOne({ prompt: 'A red fox', imageUrl: '', maskUrl: '' });
+		expect(json.status).toBe('succeeded');
 		expect(requestsTo(env, 'submit')[0].body).toStrictEqual({ prompt: 'A red fox' });
 	});
 
 	it('sends seed 0 and guidance 0 when the user set them (zero is a value, not "unset")', async () => {
-		await runInpaint(
-			env,
-			submitParams(env, { additionalFields: { seed: 0, guidance: 0 }, options: fast }),
-		);
+		await submitOne({ additionalFields: { seed: 0, guidance: 0 } });
 		const body = requestsTo(env, 'submit')[0].body as Record<string, unknown>;
 		expect(body.seed).toBe(0);
 		expect(body.guidance).toBe(0);
 	});
 
 	it('sends the subscription key header on the submit and on every status check', async () => {
-		const { items } = await runInpaint(env, submitParams(env, { options: fast }));
-		expect(items[0].json.status).toBe('succeeded');
+		expect((await submitOne()).status).toBe('succeeded');
 		const calls = [...requestsTo(env, 'submit'), ...requestsTo(env, 'poll')];
 		expect(requestsTo(env, 'submit')).toHaveLength(1);
 		expect(requestsTo(env, 'poll').length).toBeGreaterThanOrEqual(1);
@@ -191,11 +174,7 @@ describe('Submit', () => {
 	});
 
 	it('outputs every image of a job that returns several ([sim:results=3])', async () => {
-		const { items } = await runInpaint(
-			env,
-			submitParams(env, { prompt: 'Lions [sim:results=3]', options: fast }),
-		);
-		const json = items[0].json;
+		const json = await submitOne({ prompt: 'Lions [sim:results=3]' });
 		expect(json.status).toBe('succeeded');
 		const urls = json.imageUrls as string[];
 		expect(urls).toHaveLength(3);
@@ -207,31 +186,11 @@ describe('Submit', () => {
 	});
 
 	it('outputs every image of a synchronous answer with several results', async () => {
-		const { items } = await runInpaint(
-			env,
-			submitParams(env, { prompt: 'Lions [sim:sync] [sim:results=2]', options: fast }),
-		);
-		const json = items[0].json;
+		const json = await submitOne({ prompt: 'Lions [sim:sync] [sim:results=2]' });
 		expect(json.status).toBe('succeeded');
 		expect(json.jobSetId).toBeNull();
 		expect(json.imageUrls).toHaveLength(2);
 		expect(json.imageUrl).toBe((json.raw as { imageUrl: string }).imageUrl);
 		expect(env.sim.stats().requests.poll).toBe(0);
-	});
-
-	it('with On Timeout "Return the Job", outputs a job still running at the timeout as a normal item', async () => {
-		const { run, items, error } = await runInpaint(
-			env,
-			submitParams(env, {
-				prompt: 'slow [sim:ms=30000]',
-				options: { ...fast, timeout: 1, onTimeout: 'returnJob' },
-			}),
-		);
-		expect(error).toBeUndefined();
-		expect(run.status).toBe('success');
-		const [job] = env.sim.stats().jobs;
-		expect(items[0].json).toMatchObject({ jobSetId: job.jobSetId, imageUrl: null, imageUrls: [] });
-		expect(['pending', 'running']).toContain(items[0].json.status);
-		expect(requestsTo(env, 'poll').length).toBeGreaterThanOrEqual(1);
 	});
 });

@@ -1,15 +1,12 @@
+// Everything the node can check before sending is checked first, for every item: a bad field
+// stops the run with a NodeOperationError naming the field and the item, and nothing at all reaches
+// the API. An operation the node does not have is refused the same way.
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { Env } from './env.mts';
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';
-
-function expectNothingSent(env: Env) {
-	const { requests, jobsCreated } = env.sim.stats();
-	expect(requests.submit).toBe(0);
-	expect(requests.poll).toBe(0);
-	expect(jobsCreated).toBe(0);
-}
+import { expectClearError, expectNothingSent } from './checks.mts';
 
 type Case = { name: string; params: (env: Env) => Record<string, unknown>; field: RegExp };
 
@@ -87,7 +84,7 @@ describe('validation before anything is sent', () => {
 			expect(error).toBeInstanceOf(NodeOperationError);
 			expect(error.message).toMatch(field);
 			expect(error.context?.itemIndex).toBe(0);
-			expect(`${error.message} ${error.description ?? ''}`).not.toMatch(/TypeError|undefined/);
+			expectClearError(error);
 			expectNothingSent(env);
 		});
 	});
@@ -184,5 +181,25 @@ describe('validation before anything is sent', () => {
 			imageUrl: env.sim.sampleImageUrl,
 			maskUrl: env.sim.sampleMaskUrl,
 		});
+	});
+});
+
+describe('an operation the node does not have', () => {
+	const env = useEnv();
+
+	it('"Custom API Call", which n8n offers on nodes with a credential, points to the HTTP Request node', async () => {
+		const { run, error } = await runInpaint(env, { operation: '__CUSTOM_API_CALL__' });
+		expect(run.status).toBe('error');
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe('Custom API Call is not an operation of this node');
+		expect(error.description).toMatch(/HTTP Request node.*Predefined Credential Type.*Pixazo API/);
+		expectNothingSent(env);
+	});
+
+	it('any other unknown operation names it and the two there are', async () => {
+		const { error } = await runInpaint(env, { operation: 'upscale' });
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe('The operation "upscale" is not supported');
+		expect(error.description).toMatch(/Submit or Get Results/);
 	});
 });

@@ -397,12 +397,12 @@ export async function runWorkflow(options) {
 			return engineSettled ? await enginePromise : { ok: true };
 		});
 
-		if (!afterFired && !engineOutcome.ok) {
-			durationMs = performance.now() - started;
-			return buildResult({
+		/** @param {any} run @param {unknown} failure */
+		const result = (run, failure) =>
+			buildResult({
 				executionId,
-				run: undefined,
-				failure: engineOutcome.error,
+				run,
+				failure,
 				thrown,
 				runState,
 				executionOrder,
@@ -413,23 +413,13 @@ export async function runWorkflow(options) {
 				engineSettledMs,
 				cancelledAt,
 			});
+		if (!afterFired && !engineOutcome.ok) {
+			durationMs = performance.now() - started;
+			return result(undefined, engineOutcome.error);
 		}
 		const run = afterFired ? await after.promise : engineOutcome.value;
 		if (!afterFired) durationMs = performance.now() - started;
-		return buildResult({
-			executionId,
-			run,
-			failure: undefined,
-			thrown,
-			runState,
-			executionOrder,
-			collected,
-			credentialsHelper,
-			durationMs,
-			engineSettled,
-			engineSettledMs,
-			cancelledAt,
-		});
+		return result(run, undefined);
 	} finally {
 		clearTimeout(cancelTimer);
 		clearInterval(cancelPoller);

@@ -105,6 +105,20 @@ function workflow(
 	return { name: 'Fixture check', nodes, connections, settings: { executionOrder: 'v1' } };
 }
 
+/** Trigger → Fixture (by default echoing its request) → NoOp, with the fixture's credential. */
+async function runFixture(
+	fixtureParameters: Record<string, unknown> = { path: '/echo' },
+	options: Partial<Parameters<typeof runWorkflow>[0]> = {},
+) {
+	const pkg = await loadPackage(fixtureDir);
+	return runWorkflow({
+		pkg,
+		workflow: workflow(fixtureParameters),
+		credentials: creds(),
+		...options,
+	});
+}
+
 describe('loadPackage', () => {
 	it('loads the package through n8n-core and names types as n8n does', async () => {
 		const pkg = await loadPackage(fixtureDir);
@@ -281,13 +295,7 @@ describe('runWorkflow', () => {
 	});
 
 	it('does not cancel a run whose cancelWhen never turns true', async () => {
-		const pkg = await loadPackage(fixtureDir);
-		const run = await runWorkflow({
-			pkg,
-			workflow: workflow({ path: '/echo' }),
-			credentials: creds(),
-			cancelWhen: () => false,
-		});
+		const run = await runFixture({ path: '/echo' }, { cancelWhen: () => false });
 		expect(run.status).toBe('success');
 		expect(run.cancelledAt).toBeUndefined();
 	});
@@ -365,12 +373,7 @@ describe('runWorkflow', () => {
 	}
 
 	it('captures every n8n log line (LoggerProxy and the DI Logger) instead of printing it', async () => {
-		const pkg = await loadPackage(fixtureDir);
-		const run = await runWorkflow({
-			pkg,
-			workflow: workflow({ path: '/echo' }),
-			credentials: creds(),
-		});
+		const run = await runFixture();
 		expect(run.logs.some((l) => l.startsWith('debug Workflow execution started'))).toBe(true);
 		expect(
 			run.logs.some(
@@ -382,11 +385,7 @@ describe('runWorkflow', () => {
 		expect(run.logs.filter((l) => l.includes(SECRET))).toEqual([]);
 
 		// node errors are logged too (n8n-core's ErrorReporter), with their messages
-		const failed = await runWorkflow({
-			pkg,
-			workflow: workflow({ fail: true }),
-			credentials: creds(),
-		});
+		const failed = await runFixture({ fail: true });
 		expect(failed.logs.some((l) => l.startsWith('error '))).toBe(true);
 	});
 

@@ -1,6 +1,6 @@
-// The one-node workflow the engine tests and the benchmarks run (Manual Trigger → Inpaint, as
-// n8n exports it), and the credential that points a run at the API simulator. No imports: the
-// benchmarks load this into the process they measure.
+// The workflows the engine tests, the soak and the benchmarks run (Manual Trigger → Inpaint, or
+// Inpaint nodes in a row, as n8n exports them), and the credential that points a run at the API
+// simulator. No imports: the benchmarks load this into the process they measure.
 
 export const INPAINT_NODE_TYPE = 'n8n-nodes-pixazo-inpaint.inpaint';
 export const INPAINT_NODE_NAME = 'Inpaint';
@@ -11,9 +11,19 @@ export const INPAINT_NODE_NAME = 'Inpaint';
  *   Settings tab stores them (e.g. `{ onError: 'continueRegularOutput' }`, `{ retryOnFail: true }`)
  */
 export function inpaintWorkflow(parameters, nodeSettings = {}) {
+	return inpaintChain([{ name: INPAINT_NODE_NAME, parameters, ...nodeSettings }]);
+}
+
+/**
+ * Manual Trigger → Inpaint nodes in a row, each fed the one before (e.g. Submit → Get Results).
+ * @param {Array<{ name: string, parameters: Record<string, unknown> } & Record<string, unknown>>} steps
+ *   each node's name, parameters and Settings-tab fields
+ */
+export function inpaintChain(steps) {
+	const names = ['Trigger', ...steps.map((step) => step.name)];
 	return {
 		id: 'inpaintWorkflow',
-		name: 'Trigger → Inpaint',
+		name: names.join(' → '),
 		nodes: [
 			{
 				id: 't',
@@ -23,18 +33,22 @@ export function inpaintWorkflow(parameters, nodeSettings = {}) {
 				position: [0, 0],
 				parameters: {},
 			},
-			{
-				id: 'i',
-				name: INPAINT_NODE_NAME,
+			...steps.map(({ name, parameters, ...nodeSettings }, n) => ({
+				id: n === 0 ? 'i' : `i${n}`,
+				name,
 				type: INPAINT_NODE_TYPE,
 				typeVersion: 1,
-				position: [200, 0],
+				position: [200 * (n + 1), 0],
 				parameters,
 				credentials: { pixazoApi: { id: 'sim', name: 'Pixazo API' } },
 				...nodeSettings,
-			},
+			})),
 		],
-		connections: { Trigger: { main: [[{ node: INPAINT_NODE_NAME, type: 'main', index: 0 }]] } },
+		connections: Object.fromEntries(
+			names
+				.slice(0, -1)
+				.map((from, n) => [from, { main: [[{ node: names[n + 1], type: 'main', index: 0 }]] }]),
+		),
 		settings: { executionOrder: 'v1' },
 	};
 }

@@ -20,11 +20,14 @@ import { pathToFileURL } from 'node:url';
 
 import { startSimulator } from '../../simulator/server.mjs';
 import { disposeHarness, loadPackage, runWorkflow } from '../harness/engine.mjs';
-import { simulatorCredential } from '../harness/inpaint-workflow.mjs';
+import {
+	INPAINT_NODE_NAME as NODE_NAME,
+	inpaintWorkflow,
+	simulatorCredential,
+} from '../harness/inpaint-workflow.mjs';
 
 // test/compat/run.mjs points this at a copy of the built package that resolves another n8n line.
 const ROOT = process.env.PIXAZO_PACKAGE_DIR ?? new URL('../..', import.meta.url).pathname;
-const NODE_NAME = 'Inpaint';
 
 /** 429 + Retry-After (submit and poll), 5xx on polls, dropped connections, slow and malformed answers. */
 export const DEFAULT_FAULT_TYPES = Object.freeze([
@@ -147,46 +150,24 @@ export async function soak(options = {}) {
 		const prompt = (i) =>
 			`Soak ${seed} item ${i}: change to a lion${failEvery > 0 && i % failEvery === failEvery - 1 ? ' [sim:outcome=failed]' : ''}`;
 		const input = Array.from({ length: items }, (_, i) => ({ json: { n: i, prompt: prompt(i) } }));
-		const workflow = {
-			id: 'soak',
-			name: 'Soak',
-			nodes: [
-				{
-					id: 't',
-					name: 'Trigger',
-					type: 'n8n-nodes-base.manualTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {},
+		const workflow = inpaintWorkflow(
+			{
+				operation: 'submit',
+				prompt: '={{ $json.prompt }}',
+				imageUrl: sim.sampleImageUrl,
+				maskUrl: sim.sampleMaskUrl,
+				options: {
+					pollInterval,
+					concurrency,
+					maxRetries,
+					retryDelay,
+					requestTimeout,
+					timeout,
+					...(downloadImages ? { downloadImages: true } : {}),
 				},
-				{
-					id: 'i',
-					name: NODE_NAME,
-					type: 'n8n-nodes-pixazo-inpaint.inpaint',
-					typeVersion: 1,
-					position: [200, 0],
-					onError: 'continueRegularOutput',
-					credentials: { pixazoApi: { id: 'sim', name: 'Pixazo API' } },
-					parameters: {
-						operation: 'submit',
-						prompt: '={{ $json.prompt }}',
-						imageUrl: sim.sampleImageUrl,
-						maskUrl: sim.sampleMaskUrl,
-						options: {
-							pollInterval,
-							concurrency,
-							maxRetries,
-							retryDelay,
-							requestTimeout,
-							timeout,
-							...(downloadImages ? { downloadImages: true } : {}),
-						},
-					},
-				},
-			],
-			connections: { Trigger: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-			settings: { executionOrder: 'v1' },
-		};
+			},
+			{ onError: 'continueRegularOutput' },
+		);
 
 		const started = performance.now();
 		const run = await runWorkflow({

@@ -93,7 +93,7 @@ function distLogsAcceptedJobs(dir = join(ROOT, 'dist')) {
 }
 
 /** The API simulator in its own process (`node simulator/cli.mjs`), driven through /__control/. */
-async function startSimulatorProcess() {
+async function spawnSimulatorCli() {
 	const port = await freePort();
 	const key = 'pixazo-queue-e2e-key-0123456789';
 	const child = start('node', [
@@ -268,7 +268,7 @@ try {
 	};
 	for (const p of [installs.redis, installs.postgres, ...Object.values(installs.n8n)])
 		p.catch(() => {});
-	sim = await step('start the API simulator in its own process', startSimulatorProcess);
+	sim = await step('start the API simulator in its own process', spawnSimulatorCli);
 	say(`  ${sim.url} (pid ${sim.child.pid})`);
 	await Promise.all([installs.redis, installs.postgres]);
 	for (const line of lines) {
