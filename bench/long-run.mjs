@@ -61,8 +61,8 @@ async function runMany(from, to) {
 }
 
 const settledRss = () => {
-	global.gc?.();
-	global.gc?.();
+	globalThis.gc?.();
+	globalThis.gc?.();
 	return process.memoryUsage().rss / 2 ** 20;
 };
 

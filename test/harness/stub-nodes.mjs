@@ -76,12 +76,6 @@ function stub(description, recorder, work) {
 	};
 }
 
-/** @type {any} */ item) => ({ ...item })),
-		parameters: { ...node.parameters },
-	});
-	return items;
-}
-
 /**
  * A pass-through node: returns its input items unchanged and records them.
  * @param {string} fullType

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startSimulatorProcess } from '../../bench/simProcess.mjs';
+import { forkSimulator } from '../../bench/simProcess.mjs';
 import {
 	CASES,
 	checkDoneAnswer,
@@ -30,7 +30,7 @@ import {
 	SUBMIT_VARIABLE,
 } from '../live/settings.mjs';
 
-type Sim = Awaited<ReturnType<typeof startSimulatorProcess>>;
+type Sim = Awaited<ReturnType<typeof forkSimulator>>;
 interface Run {
 	code: number | null;
 	out: string;
@@ -100,7 +100,7 @@ describe('the live check against the simulator in its own process', () => {
 	let sim: Sim;
 	// Every job is running for 2 polls and done at the 3rd: the check sees both, whatever the timing.
 	beforeAll(async () => {
-		sim = await startSimulatorProcess({ jobPolls: 2 });
+		sim = await forkSimulator({ jobPolls: 2 });
 	});
 	beforeEach(async () => {
 		await sim.reset();
@@ -177,7 +177,7 @@ describe('the live check against the simulator in its own process', () => {
 describe('npm run demo -- --live', () => {
 	let sim: Sim;
 	beforeAll(async () => {
-		sim = await startSimulatorProcess({ jobPolls: 1 });
+		sim = await forkSimulator({ jobPolls: 1 });
 	});
 	afterAll(async () => {
 		await sim?.close();

@@ -10,8 +10,11 @@ const SCOUTS = 3;
 const PROBE_EVERY = 6;
 /** Probes kept among the remembered jobs at least: below this, every job is a probe. */
 const MIN_PROBES = 3;
-/** A regular job is first checked this share of an interval after the latest time a job was seen running... */
-const AFTER_RUNNING = 0.125;
+/**
+ * A regular job is first checked this share of an interval after the latest time a job was seen
+ * still running (such a job ended within the next interval, half of one later on average)...
+ */
+const AFTER_RUNNING = 0.625;
 /** ...but no later than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time. */
 const AFTER_EARLIEST = 0.75;
 
@@ -60,11 +63,10 @@ export class CheckTiming {
 			this.scoutsOut++;
 			return { afterMs: intervalMs, role: 'scout' };
 		}
-		const lengths = this.finished.flatMap((f) => (f.length === undefined ? [] : [f.length]));
 		const latestRunning = Math.max(0, ...this.finished.map((f) => f.lastRunningAt));
 		const earliestDone = Math.min(...this.finished.map((f) => f.doneAt));
-		const earliest = estimateEarliest(lengths, latestRunning, earliestDone - intervalMs);
-		if (++this.planned % PROBE_EVERY === 0 || lengths.length < MIN_PROBES) {
+		const earliest = this.earliest(earliestDone - intervalMs);
+		if (++this.planned % PROBE_EVERY === 0 || this.lengths().length < MIN_PROBES) {
 			const back = intervalMs * 2 ** Math.min(this.probeMisses, 10);
 			return { afterMs: Math.max(0, earliest - back), role: 'probe' };
 		}
@@ -76,6 +78,23 @@ export class CheckTiming {
 					)
 				: earliestDone;
 		return { afterMs: Math.max(0, afterMs), role: 'regular' };
+	}
+
+	private lengths(): number[] {
+		return this.finished.flatMap((f) => (f.length === undefined ? [] : [f.length]));
+	}
+
+	/**
+	 * The earliest finish: the shortest length the scouts and probes saw, moved down by the gap a
+	 * sample of that size leaves, on average, below the true shortest (the spread ÷ (size + 1)).
+	 */
+	private earliest(fallback: number): number {
+		const lengths = this.lengths();
+		if (lengths.length === 0) return fallback;
+		const shortest = Math.min(...lengths);
+		const latestRunning = Math.max(0, ...this.finished.map((f) => f.lastRunningAt));
+		const spread = Math.max(0, latestRunning - shortest);
+		return shortest - spread / (lengths.length + 1);
 	}
 
 	/** A scout's job ended, however: another job may scout in its place. */
@@ -91,26 +110,19 @@ export class CheckTiming {
 		now: number,
 	): void {
 		this.lastUsedAt = now;
-		if (role === 'probe') this.probeMisses = lastRunningAt === undefined ? this.probeMisses + 1 : 0;
 		const finished: Finished = { lastRunningAt: lastRunningAt ?? 0, doneAt };
-		if (role !== 'regular') {
-			// Seen running, then done: it ended in between. Done at once: sooner than that, by how much unknown.
-			finished.length = lastRunningAt === undefined ? doneAt / 2 : (lastRunningAt + doneAt) / 2;
+		if (role !== 'regular' && lastRunningAt !== undefined) {
+			// Seen running, then done: it ended in between.
+			finished.length = (lastRunningAt + doneAt) / 2;
+			if (role === 'probe') this.probeMisses = 0;
+		} else if (role !== 'regular' && doneAt < this.earliest(doneAt)) {
+			// Done at once, before jobs were thought to finish: they got faster, by how much unknown.
+			finished.length = doneAt / 2;
+			if (role === 'probe') this.probeMisses++;
 		}
 		this.finished.push(finished);
 		if (this.finished.length > KEEP) this.finished.shift();
 	}
-}
-
-/**
- * The earliest finish: the shortest length the probes saw, moved down by the gap a sample of
- * that size leaves, on average, below the true shortest (the spread over the sample size + 1).
- */
-function estimateEarliest(lengths: number[], latestRunning: number, fallback: number): number {
-	if (lengths.length === 0) return fallback;
-	const shortest = Math.min(...lengths);
-	const spread = Math.max(0, latestRunning - shortest);
-	return shortest - spread / (lengths.length + 1);
 }
 
 /** Every kind of job the process has seen, keyed by host, key hash and size settings. */

@@ -14,8 +14,7 @@ import type { Tried } from '../../transport/request';
 import { send } from '../../transport/send';
 import type { ImageRef } from './downloadErrors';
 import { downloadError, notALinkError, notAnImage, STALLED, tooLarge } from './downloadErrors';
-import type { BodyStream } from './imageBody';
-import type { BodyWatch } from './imageBody';
+import type { BodyStream, BodyWatch } from './imageBody';
 import { peekBody, watchBody } from './imageBody';
 import type { ItemRun } from '../itemRun';
 
