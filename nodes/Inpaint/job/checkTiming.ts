@@ -11,11 +11,9 @@ const PROBE_EVERY = 6;
 /** Probes kept among the remembered jobs at least: below this, every job is a probe. */
 const MIN_PROBES = 3;
 /**
- * A regular job is first checked this share of an interval after the latest time a job was seen
- * still running (such a job ended within the next interval, half of one later on average)...
+ * A regular job is first checked when the latest job seen running was seen done, but no later
+ * than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time.
  */
-const AFTER_RUNNING = 0.625;
-/** ...but no later than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time. */
 const AFTER_EARLIEST = 0.75;
 
 export type CheckRole = 'scout' | 'probe' | 'regular';
@@ -37,8 +35,8 @@ interface Finished {
  * process saw finish, and when to check a new one first.
  *
  * With nothing learned, three scouts are checked at the interval and the other jobs wait until
- * one of them has finished. Then a job is first checked just after the latest time a job was
- * seen still running, but no later than most of an interval after the estimated earliest finish,
+ * one of them has finished. Then a job is first checked when the latest job seen running was seen
+ * done, but no later than most of an interval after the estimated earliest finish,
  * so that the fastest jobs are still noticed within the interval. The earliest finish comes
  * from the probes, every sixth job, first checked before it: a probe found already done looks
  * twice as far back next time, so jobs that got faster are noticed after a few probes.
@@ -63,20 +61,17 @@ export class CheckTiming {
 			this.scoutsOut++;
 			return { afterMs: intervalMs, role: 'scout' };
 		}
-		const latestRunning = Math.max(0, ...this.finished.map((f) => f.lastRunningAt));
+		const seenRunning = this.finished.filter((f) => f.lastRunningAt > 0);
+		const latestDone = Math.max(0, ...seenRunning.map((f) => f.doneAt));
 		const earliestDone = Math.min(...this.finished.map((f) => f.doneAt));
 		const earliest = this.earliest(earliestDone - intervalMs);
 		if (++this.planned % PROBE_EVERY === 0 || this.lengths().length < MIN_PROBES) {
 			const back = intervalMs * 2 ** Math.min(this.probeMisses, 10);
 			return { afterMs: Math.max(0, earliest - back), role: 'probe' };
 		}
+		// Jobs never seen running were all done at their first check: keep checking then.
 		const afterMs =
-			latestRunning > 0
-				? Math.min(
-						latestRunning + AFTER_RUNNING * intervalMs,
-						earliest + AFTER_EARLIEST * intervalMs,
-					)
-				: earliestDone;
+			latestDone > 0 ? Math.min(latestDone, earliest + AFTER_EARLIEST * intervalMs) : earliestDone;
 		return { afterMs: Math.max(0, afterMs), role: 'regular' };
 	}
 
