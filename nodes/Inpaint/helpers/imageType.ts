@@ -28,7 +28,7 @@ const SIGNATURES: Array<{ mimeType: string; extension: string; matches: (b: Buff
 /** How many first bytes `imageTypeOf` needs to tell every format apart. */
 export const SIGNATURE_BYTES = 12;
 
-export interface ImageType {
+interface ImageType {
 	mimeType: string;
 	extension: string;
 }

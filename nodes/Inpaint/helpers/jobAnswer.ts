@@ -1,12 +1,12 @@
 import type { IDataObject } from 'n8n-workflow';
 
 /** One result image as the node outputs it. Extra fields the API sent are kept. */
-export interface ResultImage extends IDataObject {
+interface ResultImage extends IDataObject {
 	imageUrl: string | null;
 	jobId: string | null;
 }
 
-export type JobState = 'succeeded' | 'failed' | 'running';
+type JobState = 'succeeded' | 'failed' | 'running';
 
 /** The API's answer, reduced to what the node acts on; `raw` is the body unchanged. */
 export interface JobSnapshot {

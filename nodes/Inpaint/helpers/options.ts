@@ -1,7 +1,7 @@
 import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-export type TimeoutBehaviour = 'error' | 'returnJob';
+type TimeoutBehaviour = 'error' | 'returnJob';
 
 interface NumberOption {
 	/** The field's name in the editor, without its unit: error messages name it so. */

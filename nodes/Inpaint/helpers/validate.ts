@@ -15,7 +15,7 @@ export interface SubmitBody extends IDataObject {
 }
 
 /** The Submit parameters of one item, as n8n hands them over. */
-export interface SubmitFields {
+interface SubmitFields {
 	prompt: unknown;
 	imageUrl: unknown;
 	maskUrl: unknown;

@@ -12,14 +12,17 @@ const PROBE_EVERY = 6;
 const MIN_PROBES = 3;
 /**
  * A regular job is first checked when the latest job seen running was seen done, but no later
- * than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time.
+ * than this share of an interval after the estimated earliest finish, so fast jobs are noticed in
+ * time; where lengths spread over several intervals (WIDE_SPREAD), a whole interval after it, as
+ * the estimate's error is then a small share of the spread.
  */
 const AFTER_EARLIEST = 0.75;
+const WIDE_SPREAD = 4;
 
 export type CheckRole = 'scout' | 'probe' | 'regular';
 
 /** When to check a new job first: `afterMs` after it was accepted, or not known yet (ask again soon). */
-export type FirstCheck = { afterMs: number; role: CheckRole } | { afterMs: undefined };
+type FirstCheck = { afterMs: number; role: CheckRole } | { afterMs: undefined };
 
 interface Finished {
 	/** The last time the job was seen running, after its acceptance; 0 when never seen running. */
@@ -48,14 +51,21 @@ export class CheckTiming {
 
 	private planned = 0;
 
+	private probes = 0;
+
 	/** Probes in a row found done at their first check. */
 	private probeMisses = 0;
 
-	lastUsedAt = 0;
+	private lastUsed = 0;
+
+	/** When the process last planned or saw a job of this kind. */
+	get lastUsedAt(): number {
+		return this.lastUsed;
+	}
 
 	/** Plans a job's first check; times in ms after acceptance. */
 	plan(intervalMs: number, now: number): FirstCheck {
-		this.lastUsedAt = now;
+		this.lastUsed = now;
 		if (this.finished.length === 0) {
 			if (this.scoutsOut >= SCOUTS) return { afterMs: undefined };
 			this.scoutsOut++;
@@ -66,12 +76,14 @@ export class CheckTiming {
 		const earliestDone = Math.min(...this.finished.map((f) => f.doneAt));
 		const earliest = this.earliest(earliestDone - intervalMs);
 		if (++this.planned % PROBE_EVERY === 0 || this.lengths().length < MIN_PROBES) {
-			const back = intervalMs * 2 ** Math.min(this.probeMisses, 10);
+			// Probes look back one interval (twice as far after each one found done), each at another
+			// third of an interval, so their checks do not all fall at the same point of a job.
+			const back = intervalMs * (2 ** Math.min(this.probeMisses, 10) - (this.probes++ % 3) / 3);
 			return { afterMs: Math.max(0, earliest - back), role: 'probe' };
 		}
 		// Jobs never seen running were all done at their first check: keep checking then.
 		const afterMs =
-			latestDone > 0 ? Math.min(latestDone, earliest + AFTER_EARLIEST * intervalMs) : earliestDone;
+			latestDone > 0 ? Math.min(latestDone, earliest + this.margin(intervalMs)) : earliestDone;
 		return { afterMs: Math.max(0, afterMs), role: 'regular' };
 	}
 
@@ -86,10 +98,20 @@ export class CheckTiming {
 	private earliest(fallback: number): number {
 		const lengths = this.lengths();
 		if (lengths.length === 0) return fallback;
-		const shortest = Math.min(...lengths);
+		return Math.min(...lengths) - this.spread() / (lengths.length + 1);
+	}
+
+	/** How far lengths spread: from the shortest a scout or probe saw to the latest seen running. */
+	private spread(): number {
+		const lengths = this.lengths();
+		if (lengths.length === 0) return 0;
 		const latestRunning = Math.max(0, ...this.finished.map((f) => f.lastRunningAt));
-		const spread = Math.max(0, latestRunning - shortest);
-		return shortest - spread / (lengths.length + 1);
+		return Math.max(0, latestRunning - Math.min(...lengths));
+	}
+
+	/** How long after the earliest likely finish a regular job is checked first. */
+	private margin(intervalMs: number): number {
+		return this.spread() >= WIDE_SPREAD * intervalMs ? intervalMs : AFTER_EARLIEST * intervalMs;
 	}
 
 	/** A scout's job ended, however: another job may scout in its place. */
@@ -99,20 +121,20 @@ export class CheckTiming {
 
 	/** A job was seen done `doneAt` after acceptance, last seen running at `lastRunningAt` (undefined: never). */
 	finishedJob(
-		role: CheckRole,
-		lastRunningAt: number | undefined,
-		doneAt: number,
+		{ role, lastRunningAt, doneAt }: { role: CheckRole; lastRunningAt?: number; doneAt: number },
+		intervalMs: number,
 		now: number,
 	): void {
-		this.lastUsedAt = now;
+		this.lastUsed = now;
 		const finished: Finished = { lastRunningAt: lastRunningAt ?? 0, doneAt };
 		if (role !== 'regular' && lastRunningAt !== undefined) {
 			// Seen running, then done: it ended in between.
 			finished.length = (lastRunningAt + doneAt) / 2;
 			if (role === 'probe') this.probeMisses = 0;
 		} else if (role !== 'regular' && doneAt < this.earliest(doneAt)) {
-			// Done at once, before jobs were thought to finish: they got faster, by how much unknown.
-			finished.length = doneAt / 2;
+			// Done at once, before jobs were thought to finish: taken as ended half an interval
+			// before; if jobs got much faster, the next probes look further back.
+			finished.length = Math.max(0, doneAt - intervalMs / 2);
 			if (role === 'probe') this.probeMisses++;
 		}
 		this.finished.push(finished);
@@ -137,12 +159,16 @@ function timingOfKind(kind: string, now: number): CheckTiming {
 		lastSweepAt = now;
 		for (const [id, timing] of kinds)
 			if (now - timing.lastUsedAt >= IDLE_FORGET_MS) kinds.delete(id);
+	}
+	let timing = kinds.get(kind);
+	if (!timing) {
+		// The map is full: the least recently used kind makes room.
 		for (const id of kinds.keys()) {
-			if (kinds.size <= MAX_SHARED_ENTRIES) break;
+			if (kinds.size < MAX_SHARED_ENTRIES) break;
 			kinds.delete(id);
 		}
+		timing = new CheckTiming();
 	}
-	const timing = kinds.get(kind) ?? new CheckTiming();
 	kinds.delete(kind);
 	kinds.set(kind, timing);
 	return timing;

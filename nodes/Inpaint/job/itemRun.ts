@@ -11,7 +11,7 @@ export interface ItemResult {
 }
 
 /** The job the API accepted for an item, as last seen. */
-export interface AcceptedJob {
+interface AcceptedJob {
 	jobSetId: string;
 	status: string;
 }

@@ -24,7 +24,7 @@ export interface PlannedItem {
 }
 
 /** The items of a run: how many came in, those checked and ready, those that already failed. */
-export interface ItemsToRun {
+interface ItemsToRun {
 	itemCount: number;
 	planned: PlannedItem[];
 	early: Map<number, NodeError>;

@@ -6,7 +6,7 @@ import { badBodyError } from '../transport/errors/apiErrors';
 import type { ItemRun } from './itemRun';
 
 /** A submitted item: the API's first answer, and when it accepted the job. */
-export interface Submitted {
+interface Submitted {
 	first: JobSnapshot;
 	acceptedAt: number;
 }

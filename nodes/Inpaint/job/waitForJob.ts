@@ -65,7 +65,12 @@ export async function waitForJob(
 			const answeredAt = Date.now();
 			snapshot = parseJobAnswer(checked.answer, jobSetId);
 			if (snapshot.state !== 'running') {
-				if (role) timing?.finishedJob(role, lastRunningAt, answeredAt - since, answeredAt);
+				if (role)
+					timing?.finishedJob(
+						{ role, lastRunningAt, doneAt: answeredAt - since },
+						interval,
+						answeredAt,
+					);
 				return { snapshot, timedOut: false };
 			}
 			if (answeredAt >= deadline) return { snapshot, timedOut: true };

@@ -15,7 +15,7 @@ interface ApiCall {
 }
 
 /** A status check waited out until the job's deadline: the answer, or none in time. */
-export type TimedCheck = { answer: IDataObject } | { late: true; lastProblem?: NodeApiError };
+type TimedCheck = { answer: IDataObject } | { late: true; lastProblem?: NodeApiError };
 
 /**
  * POST /getImage: the API's answer, or an error. A submit is sent again only when the API

@@ -41,7 +41,7 @@ export function parseJsonBody(body: unknown): unknown {
 	}
 }
 
-export function bodyAsText(body: unknown): unknown {
+function bodyAsText(body: unknown): unknown {
 	return Buffer.isBuffer(body) ? body.toString('utf8') : body;
 }
 

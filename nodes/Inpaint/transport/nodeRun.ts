@@ -20,8 +20,7 @@ export class NodeRun {
 
 	readonly startedAt = Date.now();
 
-	/** Set when an item failed without Continue On Fail: nothing more is sent. */
-	stopping = false;
+	private stopped = false;
 
 	private readonly stopOnFailure: boolean;
 
@@ -40,6 +39,11 @@ export class NodeRun {
 
 	/** An item failed: without Continue On Fail the run stops sending, before any other request goes. */
 	itemFailed(): void {
-		if (this.stopOnFailure) this.stopping = true;
+		if (this.stopOnFailure) this.stopped = true;
+	}
+
+	/** An item failed without Continue On Fail: nothing more is sent. */
+	get stopping(): boolean {
+		return this.stopped;
 	}
 }

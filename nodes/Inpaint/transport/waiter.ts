@@ -3,7 +3,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { SLICE_MS } from '../helpers/tuning';
 
-export class ExecutionCancelled extends NodeOperationError {
+class ExecutionCancelled extends NodeOperationError {
 	constructor(node: INode) {
 		super(node, 'The execution was cancelled');
 	}

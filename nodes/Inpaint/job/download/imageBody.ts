@@ -13,7 +13,7 @@ export interface BodyStream {
 }
 
 /** The body grew past the size bound: it was cut off. */
-export class TooLarge extends Error {
+class TooLarge extends Error {
 	constructor(readonly limit: number) {
 		super(`The body grew past ${limit} bytes`);
 	}

@@ -10,7 +10,7 @@ import type { RunSlots, WaitingPlace } from './runSlots';
  * both wait for the same host they take turns, so a big batch still being sent never keeps an
  * accepted job from being checked, and checks never starve the submits.
  */
-export type Lane = 'submit' | 'check';
+type Lane = 'submit' | 'check';
 
 /** A granted turn to send one request: report how the host answered, exactly once. */
 export interface Turn {
@@ -54,7 +54,7 @@ export class PaceLine implements WaitingPlace {
 
 	private dispatching = false;
 
-	private wake: () => void = () => {};
+	private wakeDispatcher: () => void = () => {};
 
 	constructor(now: number) {
 		this.pace = new HostPace(now);
@@ -71,7 +71,7 @@ export class PaceLine implements WaitingPlace {
 			while (at > 0 && line[at - 1].order > place.order) at--;
 			line.splice(at, 0, { ...place, slots, resolve, reject });
 		});
-		this.kick();
+		this.dispatchSoon();
 		return await turn;
 	}
 
@@ -90,17 +90,18 @@ export class PaceLine implements WaitingPlace {
 		return this.waiting() === 0 && this.inFlight === 0 && now - this.lastUsedAt >= forMs;
 	}
 
-	kick(): void {
-		if (this.dispatching) this.wake();
+	/** Something changed (a request joined, a slot was freed): hand out what can go now. */
+	dispatchSoon(): void {
+		if (this.dispatching) this.wakeDispatcher();
 		else if (this.waiting() > 0) void this.dispatch();
 	}
 
-	/** Hands out turns while anything waits; naps until the next turn or deadline, or a kick. */
+	/** Hands out turns while anything waits; naps until the next turn or deadline, or until something changes. */
 	private async dispatch(): Promise<void> {
 		this.dispatching = true;
 		try {
 			while (this.waiting() > 0) {
-				const woken = new Promise<void>((resolve) => (this.wake = resolve));
+				const woken = new Promise<void>((resolve) => (this.wakeDispatcher = resolve));
 				const now = Date.now();
 				let next = this.expire(now);
 				for (let ticket = this.pick(now); ticket; ticket = this.pick(now)) this.grant(ticket, now);
@@ -188,7 +189,7 @@ export class PaceLine implements WaitingPlace {
 				this.lastUsedAt = Date.now();
 				this.pace.answered(this.lastUsedAt, now, verdict, pauseMs);
 				ticket.slots.release();
-				this.kick();
+				this.dispatchSoon();
 			},
 		});
 	}

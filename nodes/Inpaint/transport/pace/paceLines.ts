@@ -15,7 +15,7 @@ export function paceLineFor(host: string, keyHash: string): PaceLine {
 	const now = Date.now();
 	if (now - lastSweepAt >= SWEEP_EVERY_MS) sweep(now);
 	const id = `${keyHash}@${host}`;
-	const line = lines.get(id) ?? new PaceLine(now);
+	const line = lines.get(id) ?? newLine(now);
 	// Re-inserted, so the map runs from least to most recently used.
 	lines.delete(id);
 	lines.set(id, line);
@@ -27,11 +27,16 @@ export function paceLineCount(): number {
 	return lines.size;
 }
 
+/** A new line; when the map is full, the least recently used idle line makes room. */
+function newLine(now: number): PaceLine {
+	for (const [id, line] of lines) {
+		if (lines.size < MAX_SHARED_ENTRIES) break;
+		if (line.isIdle(now, 0)) lines.delete(id);
+	}
+	return new PaceLine(now);
+}
+
 function sweep(now: number): void {
 	lastSweepAt = now;
 	for (const [id, line] of lines) if (line.isIdle(now, IDLE_FORGET_MS)) lines.delete(id);
-	for (const [id, line] of lines) {
-		if (lines.size <= MAX_SHARED_ENTRIES) break;
-		if (line.isIdle(now, 0)) lines.delete(id);
-	}
 }

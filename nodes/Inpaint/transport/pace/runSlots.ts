@@ -1,6 +1,6 @@
 /** Where a run's requests wait: told when the run frees a slot, or is cancelled. */
 export interface WaitingPlace {
-	kick(): void;
+	dispatchSoon(): void;
 	dropTicketsOf(slots: RunSlots, error: Error): void;
 }
 
@@ -43,6 +43,6 @@ export class RunSlots {
 
 	release(): void {
 		this.active--;
-		for (const place of this.places) place.kick();
+		for (const place of this.places) place.dispatchSoon();
 	}
 }
