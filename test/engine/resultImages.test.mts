@@ -1,9 +1,11 @@
 // A downloaded result must be an image, within Options > Max Image Size: an HTML page, bytes of
 // no image format, a body past the bound or one that never ends fail the item, naming the job.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import { describe, expect, it, vi } from 'vitest';
 
+import { n8nCoreVersion } from '../harness/engine.mjs';
 import { ensureRuntime } from '../harness/runtime.mjs';
 import type { Env } from './env.mts';
 import { fast, runInpaint, submitParams, useEnv } from './env.mts';
@@ -24,12 +26,19 @@ async function expectDownloadClosed(env: Env) {
 	);
 }
 
-/** Every file in the harness's binary data folder (filesystem mode), recursively. */
-async function storedFiles(): Promise<string[]> {
+/** Every file in the harness's binary data folder (filesystem mode), recursively, with its size. */
+async function storedFiles(): Promise<Map<string, number>> {
 	const { storagePath } = await ensureRuntime();
 	const entries = await readdir(storagePath, { recursive: true, withFileTypes: true });
-	return entries.filter((e) => e.isFile()).map((e) => e.name);
+	const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+	return new Map(await Promise.all(files.map(async (f) => [f, (await stat(f)).size] as const)));
 }
+
+/**
+ * n8n 2.x removes a file whose stream failed at once; n8n 1.x leaves what was written in the
+ * execution's own binary folder, removed with the execution when n8n prunes it.
+ */
+const REMOVES_FAILED_WRITES = !n8nCoreVersion.startsWith('1.');
 
 describe('a result download is an image or an error', () => {
 	const env = useEnv();
@@ -84,14 +93,19 @@ describe('a result download is an image or an error', () => {
 		async (binaryMode) => {
 			const before = await storedFiles();
 			env.sim.enqueueFaults({ endpoint: 'results', type: 'body', size: 'endless', prefix: PNG });
-			const { items } = await runInpaint(env, download(env, { maxImageSizeMb: 2 }), {
+			const { run, items } = await runInpaint(env, download(env, { maxImageSizeMb: 2 }), {
 				continueOnFail: true,
 				binaryMode,
 			});
 			expect(items[0].json.error).toMatch(
 				/more than 2 MB, over the 2 MB of Options > Max Image Size/,
 			);
-			expect(await storedFiles()).toEqual(before);
+			const added = [...(await storedFiles())].filter(([file]) => !before.has(file));
+			if (REMOVES_FAILED_WRITES) expect(added).toEqual([]);
+			for (const [file, size] of added) {
+				expect(file).toContain(`executions/${run.executionId}/`);
+				expect(size).toBeLessThanOrEqual(2 * MB);
+			}
 			await expectDownloadClosed(env);
 		},
 	);

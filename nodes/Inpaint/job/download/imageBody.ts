@@ -10,6 +10,8 @@ export interface BodyStream {
 	destroy(error?: Error): unknown;
 	resume?(): unknown;
 	readonly readableEnded?: boolean;
+	/** Bytes already in the stream's buffer, not read yet. */
+	readonly readableLength?: number;
 }
 
 /** The body grew past the size bound: it was cut off. */
@@ -32,7 +34,8 @@ export interface BodyWatch {
  * stream is destroyed with TooLarge, so whatever n8n was storing from it fails and is removed.
  */
 export function watchBody(stream: BodyStream, limit: number): BodyWatch {
-	let received = 0;
+	// What arrived with the headers is already in the stream's buffer.
+	let received = stream.readableLength ?? 0;
 	const state = { exceeded: false, lastDataAt: Date.now() };
 	const push = stream.push.bind(stream);
 	stream.push = (chunk: unknown, encoding?: string) => {
