@@ -44,7 +44,7 @@ async function runClasses({ sim, submit, run }, classes, perClass, tag) {
 export async function checkTiming(bench, results, quick) {
 	await bench.sim.configure({ mode: 'async' });
 	const classes = quick ? CLASSES.slice(0, 2) : CLASSES;
-	const perClass = quick ? 10 : 30;
+	const perClass = quick ? 10 : 60;
 	const cold = await runClasses(bench, classes, perClass, 'cold');
 	if (!quick) await runClasses(bench, classes, perClass, 'warm');
 	const measured = await runClasses(bench, classes, perClass, 'measured');

@@ -63,8 +63,8 @@ export class CheckTiming {
 		return this.lastUsed;
 	}
 
-	/** Plans a job's first check; times in ms after acceptance. */
-	plan(intervalMs: number, now: number): FirstCheck {
+	/** Plans the first check of a job accepted `elapsedMs` ago; times in ms after acceptance. */
+	plan(intervalMs: number, now: number, elapsedMs = 0): FirstCheck {
 		this.lastUsed = now;
 		if (this.finished.length === 0) {
 			if (this.scoutsOut >= SCOUTS) return { afterMs: undefined };
@@ -79,7 +79,10 @@ export class CheckTiming {
 			// Probes look back one interval (twice as far after each one found done), each at another
 			// third of an interval, so their checks do not all fall at the same point of a job.
 			const back = intervalMs * (2 ** Math.min(this.probeMisses, 10) - (this.probes++ % 3) / 3);
-			return { afterMs: Math.max(0, earliest - back), role: 'probe' };
+			const probeAt = Math.max(0, earliest - back);
+			// A job that waited for the scouts is past its probe's time, and would tell of long jobs
+			// only (the short ones are done by then): it is checked as the others.
+			if (probeAt > elapsedMs) return { afterMs: probeAt, role: 'probe' };
 		}
 		// Jobs never seen running were all done at their first check: keep checking then.
 		const afterMs =

@@ -49,7 +49,7 @@ export async function waitForJob(
 		for (;;) {
 			if (run.stopping) return { snapshot, timedOut: false };
 			if (timing && nextAt === undefined) {
-				const plan = timing.plan(interval, Date.now());
+				const plan = timing.plan(interval, Date.now(), Date.now() - since);
 				if (plan.afterMs !== undefined) [nextAt, role] = [since + plan.afterMs, plan.role];
 			}
 			const checkAt = Math.min(nextAt ?? Date.now() + SCOUT_WAIT_MS, deadline);
