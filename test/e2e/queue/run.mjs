@@ -1,8 +1,9 @@
 // npm run e2e:queue [-- --executions N] [--rate-limited N] [--only 1|2] [--v1-max-stalled-count N] [--restart-with-event-log] [--keep]
 // The package in n8n's queue mode: Redis + Postgres 17 + n8n main + 2 workers (concurrency 5),
 // each n8n process with the package in its own user folder, the API simulator in its own process.
-// n8n 2.x: load, many executions against a rate-limited API, binary data, stop over REST, the crash-safe pattern with both workers killed
-// during its Wait, SIGKILL and SIGTERM of a worker. n8n 1.x: SIGKILL of a worker that stays dead.
+// n8n 2.x: load, many executions against a rate-limited API, binary data, stop over REST, the
+// crash-safe pattern with both workers killed during its Wait, SIGKILL and SIGTERM of a worker.
+// n8n 1.x: SIGKILL of a worker that stays dead.
 // Everything runs on free ports on 127.0.0.1 in a temp folder and is stopped by pid, also on
 // failure or Ctrl-C. Prints every step with its duration and a summary; exits 1 on any failure.
 import {
