@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(E2E_DIR, '..', '..');
-export const CACHE = join(E2E_DIR, '.cache');
+/** Everything downloaded or generated; `E2E_CACHE=<folder>` puts it elsewhere (e.g. one per worktree). */
+export const CACHE = process.env.E2E_CACHE || join(E2E_DIR, '.cache');
 export const PACKAGE_NAME = 'n8n-nodes-pixazo-inpaint';
 export const NODE_TYPE = `${PACKAGE_NAME}.inpaint`;
 export const ENCRYPTION_KEY = 'pixazo-e2e-encryption-key-0123456789';

@@ -125,4 +125,13 @@ export function outputOf(execution, nodeName) {
 export const simControl = (sim) => ({
 	stats: async () => (await fetch(`${sim.url}/__control/stats`)).json(),
 	requests: async () => (await fetch(`${sim.url}/__control/requests`)).json(),
+	/** Merges `partial` into the simulator's config (e.g. `{ rateLimit: null }`). */
+	configure: async (partial) => {
+		const answer = await fetch(`${sim.url}/__control/configure`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(partial),
+		});
+		check(answer.ok, `configuring the simulator answered ${answer.status}`, await answer.text());
+	},
 });

@@ -23,42 +23,43 @@ async function pool(n, parallel, fn) {
 	);
 }
 
-export async function loadScenario(cluster, sim, { executions: n, jobMs, logsAccepted, report }) {
-	const path = `queue-load-${Date.now()}`;
+/**
+ * Deploys Webhook → Inpaint as `name`, calls it `n` times (`parallel` calls at a time) with unique
+ * prompts of `jobMs` jobs and waits until all `n` executions have finished. Returns the workflow,
+ * the prompts' marker, when the calls began and the executions with their run data.
+ */
+export async function webhookBatch(cluster, sim, { name, n, jobMs, parallel, timeoutMs }) {
+	const path = `queue-${name}-${Date.now()}`;
 	const workflowId = await deploy(
 		cluster,
-		webhookInpaint('load', path, sim, cluster.credential),
+		webhookInpaint(name, path, sim, cluster.credential),
 		path,
 	);
-	const marker = `load-${Date.now()}`;
-	const peak = {};
-	const sampler = setInterval(() => {
-		for (const [name, mb] of Object.entries(cluster.rss()))
-			peak[name] = Math.max(peak[name] ?? 0, mb);
-	}, 1000);
+	const marker = `${name}-${Date.now()}`;
 	const t0 = Date.now();
-	try {
-		await pool(n, 25, async (i) => {
-			const answer = await callWebhook(cluster, path, {
-				prompt: `Change to a lion #${marker}-${i} [sim:ms=${jobMs}]`,
-			});
-			check(answer.status === 200, `webhook call ${i} answered ${answer.status}`, answer.text);
+	await pool(n, parallel, async (i) => {
+		const answer = await callWebhook(cluster, path, {
+			prompt: `Change to a lion #${marker}-${i} [sim:ms=${jobMs}]`,
 		});
-		say(`  ${n} webhook calls answered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-		await waitFor(
-			`${n} finished executions`,
-			async () => (await executions(cluster, workflowId)).length >= n,
-			{ timeoutMs: 60_000 + n * 1000, everyMs: 2000 },
-		);
-	} finally {
-		clearInterval(sampler);
-	}
+		check(answer.status === 200, `webhook call ${i} answered ${answer.status}`, answer.text);
+	});
+	say(`  ${n} webhook calls answered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	await waitFor(
+		`${n} finished executions`,
+		async () => (await executions(cluster, workflowId)).length >= n,
+		{ timeoutMs, everyMs: 2000 },
+	);
 	const list = await executions(cluster, workflowId, { includeData: true });
 	check(list.length === n, `expected ${n} executions, read ${list.length}`);
+	return { workflowId, marker, calledAt: t0, list };
+}
+
+/** Every execution succeeded with the simulator's image URL and a Job Set ID of its own. */
+export function checkImages(list, sim) {
 	const bad = list.filter((e) => e.status !== 'success');
 	check(
 		bad.length === 0,
-		`${bad.length} of ${n} executions did not succeed`,
+		`${bad.length} of ${list.length} executions did not succeed`,
 		bad.slice(0, 3).map((e) => ({ id: e.id, status: e.status })),
 	);
 	const jobSetIds = new Set();
@@ -71,7 +72,44 @@ export async function loadScenario(cluster, sim, { executions: n, jobMs, logsAcc
 		);
 		jobSetIds.add(item.json.jobSetId);
 	}
-	check(jobSetIds.size === n, `${n} executions carry ${jobSetIds.size} distinct jobSetIds`);
+	check(
+		jobSetIds.size === list.length,
+		`${list.length} executions carry ${jobSetIds.size} distinct jobSetIds`,
+	);
+}
+
+/** Each execution was started once (the workers' logs); how many each worker ran. */
+export function runsPerWorker(cluster, list) {
+	const ran = cluster.whoRan();
+	const perWorker = Object.fromEntries(cluster.workers.map((w) => [w.name, 0]));
+	for (const e of list) {
+		const by = ran.get(String(e.id)) ?? [];
+		check(by.length === 1, `execution ${e.id} was started ${by.length} times (${by})`);
+		perWorker[by[0]]++;
+	}
+	return perWorker;
+}
+
+export async function loadScenario(cluster, sim, { executions: n, jobMs, logsAccepted, report }) {
+	const peak = {};
+	const sampler = setInterval(() => {
+		for (const [name, mb] of Object.entries(cluster.rss()))
+			peak[name] = Math.max(peak[name] ?? 0, mb);
+	}, 1000);
+	let batch;
+	try {
+		batch = await webhookBatch(cluster, sim, {
+			name: 'load',
+			n,
+			jobMs,
+			parallel: 25,
+			timeoutMs: 60_000 + n * 1000,
+		});
+	} finally {
+		clearInterval(sampler);
+	}
+	const { marker, list } = batch;
+	checkImages(list, sim);
 
 	const stats = await simControl(sim).stats();
 	const jobs = stats.jobs.filter((j) => j.prompt.includes(`#${marker}-`));
@@ -81,13 +119,7 @@ export async function loadScenario(cluster, sim, { executions: n, jobMs, logsAcc
 		`the simulator saw ${stats.duplicateSubmits} duplicate submits`,
 	);
 
-	const ran = cluster.whoRan();
-	const perWorker = Object.fromEntries(cluster.workers.map((w) => [w.name, 0]));
-	for (const e of list) {
-		const by = ran.get(String(e.id)) ?? [];
-		check(by.length === 1, `execution ${e.id} was started ${by.length} times (${by})`);
-		perWorker[by[0]]++;
-	}
+	const perWorker = runsPerWorker(cluster, list);
 	for (const [name, count] of Object.entries(perWorker))
 		check(count >= 0.3 * n, `${name} ran ${count} of ${n} executions (< 30 %)`, perWorker);
 

@@ -1,8 +1,9 @@
-// npm run e2e:queue [-- --executions N] [--only 1|2] [--v1-max-stalled-count N] [--restart-with-event-log] [--keep]
+// npm run e2e:queue [-- --executions N] [--rate-limited N] [--only 1|2] [--v1-max-stalled-count N] [--restart-with-event-log] [--keep]
 // The package in n8n's queue mode: Redis + Postgres 17 + n8n main + 2 workers (concurrency 5),
 // each n8n process with the package in its own user folder, the API simulator in its own process.
-// n8n 2.x: load, binary data, stop over REST, the crash-safe pattern with both workers killed
-// during its Wait, SIGKILL and SIGTERM of a worker. n8n 1.x: SIGKILL of a worker that stays dead.
+// n8n 2.x: load, many executions against a rate-limited API, binary data, stop over REST, the
+// crash-safe pattern with both workers killed during its Wait, SIGKILL and SIGTERM of a worker.
+// n8n 1.x: SIGKILL of a worker that stays dead.
 // Everything runs on free ports on 127.0.0.1 in a temp folder and is stopped by pid, also on
 // failure or Ctrl-C. Prints every step with its duration and a summary; exits 1 on any failure.
 import {
@@ -44,6 +45,7 @@ import { Cluster } from './cluster.mjs';
 import { crashSafeFinish, crashSafeStart } from './crash-safe.mjs';
 import { killScenario, stopScenario, termScenario } from './faults.mjs';
 import { binaryScenario, loadScenario } from './load.mjs';
+import { rateLimitedScenario } from './rateLimited.mjs';
 import {
 	describeServers,
 	ensurePostgres,
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
 	options: {
 		executions: { type: 'string', default: '100' },
 		'job-ms': { type: 'string', default: '2000' },
+		'rate-limited': { type: 'string', default: '100' },
 		only: { type: 'string' },
 		'v1-max-stalled-count': { type: 'string', default: '0' },
 		keep: { type: 'boolean', default: false },
@@ -65,10 +68,11 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.executions);
 const JOB_MS = Number(args['job-ms']);
+const LIMITED_N = Number(args['rate-limited']);
 const lines = args.only ? [args.only] : ['2', '1'];
-if (!(N > 0) || !(JOB_MS > 0) || lines.some((l) => !LINES[l])) {
+if (!(N > 0) || !(JOB_MS > 0) || !(LIMITED_N > 0) || lines.some((l) => !LINES[l])) {
 	process.stderr.write(
-		'usage: npm run e2e:queue [-- --executions N] [--job-ms MS] [--only 1|2] [--v1-max-stalled-count N]\n',
+		'usage: npm run e2e:queue [-- --executions N] [--job-ms MS] [--rate-limited N] [--only 1|2] [--v1-max-stalled-count N]\n',
 	);
 	process.exit(2);
 }
@@ -169,6 +173,10 @@ async function line2(installs, tarball, sim, logsAccepted) {
 		figures.load = await step(
 			`${name}: load, ${N} webhook executions of ${JOB_MS / 1000} s jobs`,
 			() => loadScenario(cluster, sim, { executions: N, jobMs: JOB_MS, logsAccepted, report }),
+		);
+		figures.rateLimited = await step(
+			`${name}: rate-limited API, ${LIMITED_N} webhook executions against 5 requests/s`,
+			() => rateLimitedScenario(cluster, sim, { executions: LIMITED_N, jobMs: JOB_MS, report }),
 		);
 		await step(`${name}: binary data (Download Images) on a worker, read from main`, () =>
 			binaryScenario(cluster, sim, { report }),
