@@ -4,6 +4,13 @@ import type { ItemRun } from './itemRun';
 
 /** Finished jobs remembered per kind: enough to see the spread, few enough to follow a change. */
 const KEEP = 32;
+/**
+ * Lengths of scouts' and probes' jobs remembered, apart: the regular jobs, many more, must not
+ * push them out; but one older than the last LENGTHS_FOR finished jobs is dropped (a few stay),
+ * so jobs that got slower are followed.
+ */
+const KEEP_LENGTHS = 16;
+const LENGTHS_FOR = 64;
 /** Jobs of a new kind checked at the plain interval while the others wait for one to finish. */
 const SCOUTS = 3;
 /** One job in this many is a probe, first checked well before the others, to see the fast ones. */
@@ -12,12 +19,9 @@ const PROBE_EVERY = 6;
 const MIN_PROBES = 3;
 /**
  * A regular job is first checked when the latest job seen running was seen done, but no later
- * than this share of an interval after the estimated earliest finish, so fast jobs are noticed in
- * time; where lengths spread over several intervals (WIDE_SPREAD), a whole interval after it, as
- * the estimate's error is then a small share of the spread.
+ * than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time.
  */
 const AFTER_EARLIEST = 0.75;
-const WIDE_SPREAD = 4;
 
 export type CheckRole = 'scout' | 'probe' | 'regular';
 
@@ -29,8 +33,6 @@ interface Finished {
 	lastRunningAt: number;
 	/** When it was seen done, after its acceptance. */
 	doneAt: number;
-	/** For scouts and probes (checked from early on): an estimate of its length. */
-	length?: number;
 }
 
 /**
@@ -46,6 +48,12 @@ interface Finished {
  */
 export class CheckTiming {
 	private readonly finished: Finished[] = [];
+
+	/** Lengths of scouts' and probes' jobs (checked from early on, so a fair sample), by when seen. */
+	private probedLengths: Array<{ length: number; seenAt: number }> = [];
+
+	/** Jobs seen finish so far. */
+	private finishedCount = 0;
 
 	private scoutsOut = 0;
 
@@ -63,8 +71,8 @@ export class CheckTiming {
 		return this.lastUsed;
 	}
 
-	/** Plans the first check of a job accepted `elapsedMs` ago; times in ms after acceptance. */
-	plan(intervalMs: number, now: number, elapsedMs = 0): FirstCheck {
+	/** Plans a job's first check (`waited`: it waited for the scouts); times in ms after acceptance. */
+	plan(intervalMs: number, now: number, waited = false): FirstCheck {
 		this.lastUsed = now;
 		if (this.finished.length === 0) {
 			if (this.scoutsOut >= SCOUTS) return { afterMs: undefined };
@@ -74,34 +82,37 @@ export class CheckTiming {
 		const seenRunning = this.finished.filter((f) => f.lastRunningAt > 0);
 		const latestDone = Math.max(0, ...seenRunning.map((f) => f.doneAt));
 		const earliestDone = Math.min(...this.finished.map((f) => f.doneAt));
-		const earliest = this.earliest(earliestDone - intervalMs);
+		const earliest = this.earliest(earliestDone - intervalMs, intervalMs);
 		if (++this.planned % PROBE_EVERY === 0 || this.lengths().length < MIN_PROBES) {
 			// Probes look back one interval (twice as far after each one found done), each at another
 			// third of an interval, so their checks do not all fall at the same point of a job.
 			const back = intervalMs * (2 ** Math.min(this.probeMisses, 10) - (this.probes++ % 3) / 3);
-			const probeAt = Math.max(0, earliest - back);
 			// A job that waited for the scouts is past its probe's time, and would tell of long jobs
 			// only (the short ones are done by then): it is checked as the others.
-			if (probeAt > elapsedMs) return { afterMs: probeAt, role: 'probe' };
+			if (!waited) return { afterMs: Math.max(0, earliest - back), role: 'probe' };
 		}
 		// Jobs never seen running were all done at their first check: keep checking then.
 		const afterMs =
-			latestDone > 0 ? Math.min(latestDone, earliest + this.margin(intervalMs)) : earliestDone;
+			latestDone > 0 ? Math.min(latestDone, earliest + AFTER_EARLIEST * intervalMs) : earliestDone;
 		return { afterMs: Math.max(0, afterMs), role: 'regular' };
 	}
 
 	private lengths(): number[] {
-		return this.finished.flatMap((f) => (f.length === undefined ? [] : [f.length]));
+		return this.probedLengths.map((l) => l.length);
 	}
 
 	/**
 	 * The earliest finish: the shortest length the scouts and probes saw, moved down by the gap a
-	 * sample of that size leaves, on average, below the true shortest (the spread ÷ (size + 1)).
+	 * sample of that size leaves, on average, below the true shortest (the spread ÷ (size + 1)),
+	 * and up by what the shortest of such values loses to their error: each length is known only
+	 * within the interval between two checks (± half of one).
 	 */
-	private earliest(fallback: number): number {
+	private earliest(fallback: number, intervalMs: number): number {
 		const lengths = this.lengths();
 		if (lengths.length === 0) return fallback;
-		return Math.min(...lengths) - this.spread() / (lengths.length + 1);
+		const k = lengths.length;
+		const noise = ((intervalMs / 2) * (k - 1)) / (k + 1);
+		return Math.min(...lengths) - this.spread() / (k + 1) + noise;
 	}
 
 	/** How far lengths spread: from the shortest a scout or probe saw to the latest seen running. */
@@ -110,11 +121,6 @@ export class CheckTiming {
 		if (lengths.length === 0) return 0;
 		const latestRunning = Math.max(0, ...this.finished.map((f) => f.lastRunningAt));
 		return Math.max(0, latestRunning - Math.min(...lengths));
-	}
-
-	/** How long after the earliest likely finish a regular job is checked first. */
-	private margin(intervalMs: number): number {
-		return this.spread() >= WIDE_SPREAD * intervalMs ? intervalMs : AFTER_EARLIEST * intervalMs;
 	}
 
 	/** A scout's job ended, however: another job may scout in its place. */
@@ -129,19 +135,29 @@ export class CheckTiming {
 		now: number,
 	): void {
 		this.lastUsed = now;
+		this.finishedCount++;
 		const finished: Finished = { lastRunningAt: lastRunningAt ?? 0, doneAt };
 		if (role !== 'regular' && lastRunningAt !== undefined) {
 			// Seen running, then done: it ended in between.
-			finished.length = (lastRunningAt + doneAt) / 2;
+			this.keepLength((lastRunningAt + doneAt) / 2);
 			if (role === 'probe') this.probeMisses = 0;
-		} else if (role !== 'regular' && doneAt < this.earliest(doneAt)) {
+		} else if (role !== 'regular' && doneAt < this.earliest(doneAt, intervalMs)) {
 			// Done at once, before jobs were thought to finish: taken as ended half an interval
 			// before; if jobs got much faster, the next probes look further back.
-			finished.length = Math.max(0, doneAt - intervalMs / 2);
+			this.keepLength(Math.max(0, doneAt - intervalMs / 2));
 			if (role === 'probe') this.probeMisses++;
 		}
 		this.finished.push(finished);
 		if (this.finished.length > KEEP) this.finished.shift();
+	}
+
+	private keepLength(length: number): void {
+		this.probedLengths.push({ length, seenAt: this.finishedCount });
+		const old = this.finishedCount - LENGTHS_FOR;
+		this.probedLengths = this.probedLengths.filter(
+			(l, index, all) => index >= all.length - MIN_PROBES || l.seenAt > old,
+		);
+		if (this.probedLengths.length > KEEP_LENGTHS) this.probedLengths.shift();
 	}
 }
 

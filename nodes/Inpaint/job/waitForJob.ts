@@ -44,12 +44,14 @@ export async function waitForJob(
 	let role: CheckRole | undefined;
 	let nextAt: number | undefined = timing ? undefined : Date.now() + interval;
 	let lastRunningAt: number | undefined;
+	let waited = false;
 	let snapshot = first;
 	try {
 		for (;;) {
 			if (run.stopping) return { snapshot, timedOut: false };
 			if (timing && nextAt === undefined) {
-				const plan = timing.plan(interval, Date.now(), Date.now() - since);
+				const plan = timing.plan(interval, Date.now(), waited);
+				waited = true;
 				if (plan.afterMs !== undefined) [nextAt, role] = [since + plan.afterMs, plan.role];
 			}
 			const checkAt = Math.min(nextAt ?? Date.now() + SCOUT_WAIT_MS, deadline);
@@ -75,7 +77,8 @@ export async function waitForJob(
 			}
 			if (answeredAt >= deadline) return { snapshot, timedOut: true };
 			lastRunningAt = answeredAt - since;
-			nextAt = answeredAt + interval;
+			// The next check an interval after this one was sent: never sooner, never much later.
+			nextAt = checked.sentAt + interval;
 		}
 	} finally {
 		if (role === 'scout') timing?.scoutEnded();

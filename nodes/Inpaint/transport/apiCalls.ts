@@ -14,8 +14,10 @@ interface ApiCall {
 	policy: RequestPolicy;
 }
 
-/** A status check waited out until the job's deadline: the answer, or none in time. */
-type TimedCheck = { answer: IDataObject } | { late: true; lastProblem?: NodeApiError };
+/** A status check waited out until the job's deadline: the answer (and when it was sent), or none in time. */
+type TimedCheck =
+	| { answer: IDataObject; sentAt: number }
+	| { late: true; lastProblem?: NodeApiError };
 
 /**
  * POST /getImage: the API's answer, or an error. A submit is sent again only when the API
@@ -58,8 +60,9 @@ export async function checkStatusUntil(
 	until: number,
 ): Promise<TimedCheck> {
 	const body = { job_set_id: call.jobSetId };
-	const request = apiRequest(run, call, 'statusCheck', body, { at: until }, (answer) => ({
+	const request = apiRequest(run, call, 'statusCheck', body, { at: until }, (answer, sentAt) => ({
 		answer,
+		sentAt,
 	}));
 	return await send(run, request, ({ lastFailure, tries }): TimedCheck => {
 		const ctx = contextOf(call, 'statusCheck', tries - 1);
@@ -101,7 +104,7 @@ function apiRequest<T>(
 	kind: 'submit' | 'statusCheck',
 	body: IDataObject,
 	giveUp: GiveUp,
-	shape: (answer: IDataObject) => T,
+	shape: (answer: IDataObject, sentAt: number) => T,
 ): Request<T> {
 	return {
 		kind,
@@ -111,9 +114,9 @@ function apiRequest<T>(
 		withKey: true,
 		policy: call.policy,
 		giveUp,
-		read: (response) => {
+		read: (response, sentAt) => {
 			const read = readJsonObject(response.body);
-			return 'value' in read ? { value: shape(read.value) } : read;
+			return 'value' in read ? { value: shape(read.value, sentAt) } : read;
 		},
 		describe: (failure, tries) =>
 			apiError(run.context.getNode(), failure, contextOf(call, kind, tries)),

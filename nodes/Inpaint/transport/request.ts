@@ -43,8 +43,8 @@ export interface Request<T> {
 	withKey: boolean;
 	policy: RequestPolicy;
 	giveUp: GiveUp;
-	/** Reads a successful answer (2xx) into the value, or says why it cannot be used. */
-	read: (response: IN8nHttpFullResponse) => Tried<T> | Promise<Tried<T>>;
+	/** Reads a successful answer (2xx, to the request sent at `sentAt`) into the value, or says why it cannot be used. */
+	read: (response: IN8nHttpFullResponse, sentAt: number) => Tried<T> | Promise<Tried<T>>;
 	/** The error to throw for a failure that is not tried again, after `attempt` + 1 tries. */
 	describe: (failure: Failure, attempt: number) => NodeApiError;
 }

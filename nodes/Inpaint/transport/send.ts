@@ -1,8 +1,4 @@
-import type { IN8nHttpFullResponse } from 'n8n-workflow';
-
-import { CREDENTIAL_NAME } from '../../../credentials/PixazoApi.credentials';
-import { MAX_BACKOFF_MS, MIN_REQUEST_TIMEOUT_MS, PERSIST_BACKOFF_MS } from '../helpers/tuning';
-import { networkCodeOf, statusFailure } from './httpAnswers';
+import { MAX_BACKOFF_MS, PERSIST_BACKOFF_MS } from '../helpers/tuning';
 import type { NodeRun } from './nodeRun';
 import { RunStopped } from './nodeRun';
 import type { PaceLine, Turn } from './pace/paceLine';
@@ -10,6 +6,7 @@ import { paceLineFor } from './pace/paceLines';
 import type { GiveUp, Late, Request, RequestPolicy, Tried } from './request';
 import type { Failure, RequestKind, RetryRule } from './retryRules';
 import { backoffMs, retryRule, verdictOf } from './retryRules';
+import { tryOnce } from './tryOnce';
 
 /** The names in the debug log: the endpoints' own. */
 const LOG_NAMES: Record<RequestKind, string> = {
@@ -121,7 +118,7 @@ async function tryInTurn<T>(
 	let tried: Tried<T> | undefined;
 	let rule: RetryRule = { retry: false, backoff: false };
 	try {
-		tried = await tryOnce(run, request, deadline);
+		tried = await tryOnce(run, request, deadline, turn.sentAt);
 		if ('failure' in tried) {
 			const { maxRetries } = request.policy;
 			rule = retryRule(request.kind, tried.failure, attempt, maxRetries, persists(request));
@@ -154,44 +151,6 @@ function deadlineOf(
 			Math.min(firstSentAt(), Math.max(run.startedAt, line.pace.lastTakenAt)) + giveUp.patienceMs;
 	}
 	return () => Infinity;
-}
-
-/** Sends the request once and reads the answer. */
-async function tryOnce<T>(run: NodeRun, request: Request<T>, deadline: number): Promise<Tried<T>> {
-	// An answer is not awaited far past the deadline either.
-	const timeout = Math.min(
-		request.policy.requestTimeoutMs,
-		Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - Date.now()),
-	);
-	const response = await sendOnce(run, request, timeout);
-	if ('failure' in response) return response;
-	if (response.statusCode >= 200 && response.statusCode < 300) return await request.read(response);
-	// Let a streamed body that is not wanted flow away, so its connection is freed.
-	(response.body as { resume?: () => void } | undefined)?.resume?.();
-	return { failure: statusFailure(response) };
-}
-
-async function sendOnce<T>(
-	run: NodeRun,
-	request: Request<T>,
-	timeout: number,
-): Promise<IN8nHttpFullResponse | { failure: Failure }> {
-	const { context } = run;
-	const options = { ...request.http, url: request.url, timeout, returnFullResponse: true };
-	let sent: Promise<IN8nHttpFullResponse>;
-	if (request.withKey)
-		sent = context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_NAME, options);
-	else sent = context.helpers.httpRequest(options);
-	// The error itself is dropped on purpose: it carries the request headers, key included.
-	const answer = await sent.then(
-		(response) => response,
-		(error: unknown) => ({ code: networkCodeOf(error) ?? 'ECONNRESET' }),
-	);
-	if ('statusCode' in answer) return answer;
-	// A cancelled execution aborts the request: stop here instead of trying again.
-	run.waiter.throwIfCancelled();
-	if (request.http.abortSignal?.aborted) return { failure: { kind: 'stopped' } };
-	return { failure: { kind: 'network', code: answer.code, timeoutMs: timeout } };
 }
 
 /** Tells the host's pace how it answered (a 429's Retry-After, capped, pauses it); nothing if cancelled. */

@@ -1,5 +1,5 @@
 // The crash-safe pattern (examples/queue-mode-crash-safe.workflow.json): Submit without waiting →
-// Wait 65 s → Get Results → If, looping. With a Wait of 65 s or more n8n parks the execution in
+// Wait 70 s → Get Results → If, looping. With a Wait of more than 65 s n8n parks the execution in
 // the database; the run kills both workers during the Wait, and every item must still end with its
 // image, the simulator having seen exactly one submit per item.
 import { check } from '../lib.mjs';
@@ -77,6 +77,6 @@ export async function crashSafeFinish(cluster, sim, run, { killedAt, report }) {
 	const by = run.ids.map((id) => (resumedBy.get(id) ?? []).join('→'));
 	const endS = Math.max(...list.map((e) => Date.parse(e.stoppedAt))) - run.calledAt;
 	report(
-		`crash-safe pattern: ${run.count} executions parked (Wait 65 s), both workers SIGKILLed during the Wait, then ${run.count}/${run.count} ended with their image ${(endS / 1000).toFixed(1)} s after the call, 1 submit per item (workers: ${by.join(', ')})`,
+		`crash-safe pattern: ${run.count} executions parked (Wait 70 s), both workers SIGKILLed during the Wait, then ${run.count}/${run.count} ended with their image ${(endS / 1000).toFixed(1)} s after the call, 1 submit per item (workers: ${by.join(', ')})`,
 	);
 }

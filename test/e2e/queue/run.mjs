@@ -185,7 +185,7 @@ async function line2(installs, tarball, sim, logsAccepted) {
 			stopScenario(cluster, sim, { report }),
 		);
 		const parked = await step(
-			`${name}: crash-safe example, 3 executions parked in their 65 s Wait`,
+			`${name}: crash-safe example, 3 executions parked in their 70 s Wait`,
 			() => crashSafeStart(cluster, sim, { count: 3, jobMs: 5000 }),
 		);
 		const killedAt = [];
