@@ -11,7 +11,7 @@ import { forkSimulator } from './simProcess.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const executions = Number(process.argv[2] ?? 10_000);
-const warmUp = Math.min(1000, Math.round(executions / 10));
+const warmUp = Math.min(2000, Math.round(executions / 5));
 const KEYS = 300; // more than the shared state keeps (200): the oldest idle ones must go
 const AT_ONCE = 10;
 
@@ -20,7 +20,7 @@ const sim = await forkSimulator({ mode: 'sync', jobMs: 50, keys });
 const pkg = await loadPackage(root);
 const shared = createRequire(import.meta.url);
 const { paceLineCount } = shared(join(root, 'dist/nodes/Inpaint/transport/pace/paceLines.js'));
-const { jobKindCount } = shared(join(root, 'dist/nodes/Inpaint/job/checkTiming.js'));
+const { jobKindCount } = shared(join(root, 'dist/nodes/Inpaint/job/jobKinds.js'));
 
 /** Execution n: key n mod KEYS, host 127.0.0.1 or localhost, every fifth one an async job of one of three sizes. */
 function execution(n) {
@@ -60,18 +60,23 @@ async function runMany(from, to) {
 	);
 }
 
-const settledRss = () => {
-	globalThis.gc?.();
-	globalThis.gc?.();
+/** Resident memory (MB) once the garbage is collected and the heap has settled. */
+async function settledRss() {
+	for (let k = 0; k < 3; k++) {
+		globalThis.gc?.();
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
 	return process.memoryUsage().rss / 2 ** 20;
-};
+}
 
 await runMany(0, warmUp);
-const rssAfterWarmUpMb = settledRss();
+const rssAfterWarmUpMb = await settledRss();
+const heapAfterWarmUpMb = process.memoryUsage().heapUsed / 2 ** 20;
 const started = performance.now();
 await runMany(warmUp, warmUp + executions);
 const seconds = (performance.now() - started) / 1000;
-const rssAtEndMb = settledRss();
+const rssAtEndMb = await settledRss();
+const heapAtEndMb = process.memoryUsage().heapUsed / 2 ** 20;
 process.stdout.write(
 	`${JSON.stringify({
 		executions,
@@ -83,6 +88,8 @@ process.stdout.write(
 		rssAfterWarmUpMb,
 		rssAtEndMb,
 		growthMb: rssAtEndMb - rssAfterWarmUpMb,
+		heapAfterWarmUpMb,
+		heapAtEndMb,
 		paceLines: paceLineCount(),
 		jobKinds: jobKindCount(),
 	})}\n`,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { disposeHarness, n8nCoreVersion } from '../test/harness/engine.mjs';
 import { batch } from './figures/batch.mjs';
 import { checkTiming } from './figures/checkTiming.mjs';
+import { checkTimingReplay } from './figures/checkTimingReplay.mjs';
 import { longRun } from './figures/longRun.mjs';
 import { overhead } from './figures/overhead.mjs';
 import { concurrentRuns, longJobs, rateLimited } from './figures/rateLimits.mjs';
@@ -43,6 +44,7 @@ const results = {
 };
 
 loadTime(results);
+checkTimingReplay(results, quick);
 downloadMemory(results, quick);
 longRun(results, quick);
 const bench = await startBench();

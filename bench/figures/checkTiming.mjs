@@ -6,7 +6,7 @@
 import { average, percentile, round, say } from '../lib.mjs';
 import { items } from '../workflow.mjs';
 
-const CLASSES = [
+export const CLASSES = [
 	{ name: '5s', ms: 5000, jitter: 0.05, steps: 11, goal: 1.5 },
 	{ name: '20s', ms: 20_000, jitter: 0.05, steps: 12, goal: 2 },
 	{ name: '60s', ms: 60_000, jitter: 0.05, steps: 13, goal: 2.5 },
@@ -14,7 +14,7 @@ const CLASSES = [
 	{ name: '60s', ms: 60_000, jitter: 0.25, steps: 15, goal: 9, varied: true },
 ];
 
-const label = (c) => `${c.name} ±${c.jitter * 100} %`;
+export const label = (c) => `${c.name} ±${c.jitter * 100} %`;
 const marker = (c) => `[sim:ms=${c.ms}] [sim:jitter=${c.jitter}]`;
 
 /** One run of every class together; returns each class's checks per job and detection delays. */

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { FILE_IN_N8N_HELP, readSubmitBody } from '../helpers/validate';
 import { waitForJob } from '../job/waitForJob';
-import { checkTimingFor } from '../job/checkTiming';
+import { checkTimingFor } from '../job/jobKinds';
 import { finishJob } from '../job/finishJob';
 import type { ItemTask } from '../job/itemRun';
 import { submitJob } from '../job/submitJob';

@@ -36,8 +36,11 @@ export const MAX_SHARED_ENTRIES = 200;
 /** Idle shared entries are looked for at most this often, when the shared state is next used. */
 export const SWEEP_EVERY_MS = 1000;
 
-/** A job waiting for the scouts of its kind to finish looks again this often (no request is sent). */
-export const SCOUT_WAIT_MS = 250;
+/**
+ * A job not yet checked looks again this often at when its kind's jobs are done (no request is
+ * sent): a probe found done moves the other jobs' first checks at once.
+ */
+export const REPLAN_MS = 250;
 
 /**
  * A download whose body broke off at least this share of the Request Timeout after its last bytes

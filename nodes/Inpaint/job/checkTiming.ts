@@ -1,7 +1,3 @@
-import { IDLE_FORGET_MS, MAX_SHARED_ENTRIES, SWEEP_EVERY_MS } from '../helpers/tuning';
-import type { SubmitBody } from '../helpers/validate';
-import type { ItemRun } from './itemRun';
-
 /** Finished jobs remembered per kind: enough to see the spread, few enough to follow a change. */
 const KEEP = 32;
 /**
@@ -9,24 +5,36 @@ const KEEP = 32;
  * push them out; but one older than the last LENGTHS_FOR finished jobs is dropped (a few stay),
  * so jobs that got slower are followed.
  */
-const KEEP_LENGTHS = 16;
-const LENGTHS_FOR = 64;
+const KEEP_LENGTHS = 32;
+const LENGTHS_FOR = 128;
 /** Jobs of a new kind checked at the plain interval while the others wait for one to finish. */
 const SCOUTS = 3;
 /** One job in this many is a probe, first checked well before the others, to see the fast ones. */
-const PROBE_EVERY = 6;
+const PROBE_EVERY = 5;
 /** Probes kept among the remembered jobs at least: below this, every job is a probe. */
 const MIN_PROBES = 3;
 /**
- * A regular job is first checked when the latest job seen running was seen done, but no later
- * than this share of an interval after the estimated earliest finish, so fast jobs are noticed in time.
+ * A regular job is first checked a little after the jobs seen running latest were seen done (a
+ * twentieth of an interval: timers and answers vary by a few milliseconds), but no later than
+ * three quarters of an interval after the estimated earliest finish, so fast jobs are noticed in time.
  */
+const AFTER_LATEST_DONE = 0.05;
 const AFTER_EARLIEST = 0.75;
+/**
+ * A scout or probe seen finish while a job waits for its first check tells that jobs like it may
+ * be done by then: the waiting job is checked no later than half an interval after that length.
+ */
+const AFTER_SEEN_FINISH = 0.5;
+/** Recent scout and probe finishes kept for that (the jobs waiting now were accepted lately). */
+const KEEP_RECENT = 16;
 
 export type CheckRole = 'scout' | 'probe' | 'regular';
 
-/** When to check a new job first: `afterMs` after it was accepted, or not known yet (ask again soon). */
-type FirstCheck = { afterMs: number; role: CheckRole } | { afterMs: undefined };
+/** A job's part in learning its kind's timing; `turn` (0, 1, 2) spreads the probes' checks. */
+export interface CheckPlan {
+	role: CheckRole;
+	turn: number;
+}
 
 interface Finished {
 	/** The last time the job was seen running, after its acceptance; 0 when never seen running. */
@@ -43,11 +51,15 @@ interface Finished {
  * one of them has finished. Then a job is first checked when the latest job seen running was seen
  * done, but no later than most of an interval after the estimated earliest finish,
  * so that the fastest jobs are still noticed within the interval. The earliest finish comes
- * from the probes, every sixth job, first checked before it: a probe found already done looks
- * twice as far back next time, so jobs that got faster are noticed after a few probes.
+ * from the probes, every fifth job, first checked before it (further back the less sure the
+ * estimate): a probe found already done looks twice as far back next time. A job not yet checked
+ * asks again while it waits, and a probe seen finish meanwhile brings its first check forward.
  */
 export class CheckTiming {
 	private readonly finished: Finished[] = [];
+
+	/** Scouts' and probes' finishes, by when (process time) and after how long they were seen done. */
+	private recentFinishes: Array<{ at: number; doneAt: number }> = [];
 
 	/** Lengths of scouts' and probes' jobs (checked from early on, so a fair sample), by when seen. */
 	private probedLengths: Array<{ length: number; seenAt: number }> = [];
@@ -71,30 +83,54 @@ export class CheckTiming {
 		return this.lastUsed;
 	}
 
-	/** Plans a job's first check (`waited`: it waited for the scouts); times in ms after acceptance. */
-	plan(intervalMs: number, now: number, waited = false): FirstCheck {
+	/**
+	 * A new job's part: a scout while nothing is learned (undefined: wait for the scouts), then
+	 * every sixth a probe, the others regular. A job that waited for the scouts is past its
+	 * probe's time, and would tell of long jobs only (the short ones are done by then): it is regular.
+	 */
+	plan(now: number, waited = false): CheckPlan | undefined {
 		this.lastUsed = now;
 		if (this.finished.length === 0) {
-			if (this.scoutsOut >= SCOUTS) return { afterMs: undefined };
+			if (this.scoutsOut >= SCOUTS) return undefined;
 			this.scoutsOut++;
-			return { afterMs: intervalMs, role: 'scout' };
+			return { role: 'scout', turn: 0 };
 		}
-		const seenRunning = this.finished.filter((f) => f.lastRunningAt > 0);
-		const latestDone = Math.max(0, ...seenRunning.map((f) => f.doneAt));
+		const probe = ++this.planned % PROBE_EVERY === 0 || this.lengths().length < MIN_PROBES;
+		if (probe && !waited) return { role: 'probe', turn: this.probes++ % 3 };
+		return { role: 'regular', turn: 0 };
+	}
+
+	/** When to check a job first, in ms after its acceptance (at `acceptedAt`), from what is known now. */
+	firstCheckAfter({ role, turn }: CheckPlan, intervalMs: number, acceptedAt: number): number {
+		if (role === 'scout' || this.finished.length === 0) return intervalMs;
 		const earliestDone = Math.min(...this.finished.map((f) => f.doneAt));
 		const earliest = this.earliest(earliestDone - intervalMs, intervalMs);
-		if (++this.planned % PROBE_EVERY === 0 || this.lengths().length < MIN_PROBES) {
-			// Probes look back one interval (twice as far after each one found done), each at another
-			// third of an interval, so their checks do not all fall at the same point of a job.
-			const back = intervalMs * (2 ** Math.min(this.probeMisses, 10) - (this.probes++ % 3) / 3);
-			// A job that waited for the scouts is past its probe's time, and would tell of long jobs
-			// only (the short ones are done by then): it is checked as the others.
-			if (!waited) return { afterMs: Math.max(0, earliest - back), role: 'probe' };
+		if (role === 'probe') {
+			// Probes look back one interval (twice as far after each one found done), a third or two
+			// thirds more in turn (so their checks fall at different points of a job), and twice the
+			// estimate's own uncertainty (the gap a sample this size leaves below the shortest).
+			const back = intervalMs * (2 ** Math.min(this.probeMisses, 10) + turn / 3) + 2 * this.gap();
+			return Math.max(0, earliest - back);
 		}
+		const seenFinish = this.recentFinishes
+			.filter((f) => f.at > acceptedAt)
+			.map((f) => f.doneAt + AFTER_SEEN_FINISH * intervalMs);
+		return Math.max(0, Math.min(this.regularFirstCheck(earliest, intervalMs), ...seenFinish));
+	}
+
+	/** A regular job's first check, from the jobs remembered (see AFTER_LATEST_DONE). */
+	private regularFirstCheck(earliest: number, intervalMs: number): number {
+		// When the jobs last seen running (within an interval of the latest) were all done by.
+		const seenRunning = this.finished.filter((f) => f.lastRunningAt > 0);
+		const lastSeenRunning = Math.max(0, ...seenRunning.map((f) => f.lastRunningAt));
+		const late = seenRunning.filter((f) => f.lastRunningAt >= lastSeenRunning - intervalMs);
 		// Jobs never seen running were all done at their first check: keep checking then.
-		const afterMs =
-			latestDone > 0 ? Math.min(latestDone, earliest + AFTER_EARLIEST * intervalMs) : earliestDone;
-		return { afterMs: Math.max(0, afterMs), role: 'regular' };
+		if (late.length === 0) return Math.min(...this.finished.map((f) => f.doneAt));
+		const latestDone = Math.min(...late.map((f) => f.doneAt));
+		return Math.min(
+			latestDone + AFTER_LATEST_DONE * intervalMs,
+			earliest + AFTER_EARLIEST * intervalMs,
+		);
 	}
 
 	private lengths(): number[] {
@@ -112,7 +148,12 @@ export class CheckTiming {
 		if (lengths.length === 0) return fallback;
 		const k = lengths.length;
 		const noise = ((intervalMs / 2) * (k - 1)) / (k + 1);
-		return Math.min(...lengths) - this.spread() / (k + 1) + noise;
+		return Math.min(...lengths) - this.gap() + noise;
+	}
+
+	/** The gap a sample of the lengths seen leaves, on average, below the true shortest. */
+	private gap(): number {
+		return this.spread() / (this.lengths().length + 1);
 	}
 
 	/** How far lengths spread: from the shortest a scout or probe saw to the latest seen running. */
@@ -141,6 +182,8 @@ export class CheckTiming {
 			// Seen running, then done: it ended in between.
 			this.keepLength((lastRunningAt + doneAt) / 2);
 			if (role === 'probe') this.probeMisses = 0;
+			this.recentFinishes.push({ at: now, doneAt });
+			if (this.recentFinishes.length > KEEP_RECENT) this.recentFinishes.shift();
 		} else if (role !== 'regular' && doneAt < this.earliest(doneAt, intervalMs)) {
 			// Done at once, before jobs were thought to finish: taken as ended half an interval
 			// before; if jobs got much faster, the next probes look further back.
@@ -159,41 +202,4 @@ export class CheckTiming {
 		);
 		if (this.probedLengths.length > KEEP_LENGTHS) this.probedLengths.shift();
 	}
-}
-
-/** Every kind of job the process has seen, keyed by host, key hash and size settings. */
-const kinds = new Map<string, CheckTiming>();
-
-let lastSweepAt = 0;
-
-/** What the process learned of jobs like this one: same host and key, same size and steps. */
-export function checkTimingFor(item: ItemRun, body: SubmitBody): CheckTiming {
-	const host = new URL(item.endpoints.pollUrl).host;
-	const size = `${body.width ?? ''}x${body.height ?? ''}x${body.num_steps ?? ''}`;
-	return timingOfKind(`${item.run.keyHash}@${host}#${size}`, Date.now());
-}
-
-function timingOfKind(kind: string, now: number): CheckTiming {
-	if (now - lastSweepAt >= SWEEP_EVERY_MS) {
-		lastSweepAt = now;
-		for (const [id, timing] of kinds)
-			if (now - timing.lastUsedAt >= IDLE_FORGET_MS) kinds.delete(id);
-	}
-	let timing = kinds.get(kind);
-	if (!timing) {
-		// The map is full: the least recently used kind makes room.
-		for (const id of kinds.keys()) {
-			if (kinds.size < MAX_SHARED_ENTRIES) break;
-			kinds.delete(id);
-		}
-		timing = new CheckTiming();
-	}
-	kinds.delete(kind);
-	kinds.set(kind, timing);
-	return timing;
-}
-
-/** How many kinds of job the process remembers (for the long-run checks). */
-export function jobKindCount(): number {
-	return kinds.size;
 }

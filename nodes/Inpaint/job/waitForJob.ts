@@ -2,9 +2,9 @@ import type { NodeApiError } from 'n8n-workflow';
 
 import type { JobSnapshot } from '../helpers/jobAnswer';
 import { parseJobAnswer } from '../helpers/jobAnswer';
-import { LAST_CHECK_MS, SCOUT_WAIT_MS } from '../helpers/tuning';
+import { LAST_CHECK_MS, REPLAN_MS } from '../helpers/tuning';
 import { checkStatus, checkStatusUntil } from '../transport/apiCalls';
-import type { CheckRole, CheckTiming } from './checkTiming';
+import type { CheckPlan, CheckTiming } from './checkTiming';
 import type { ItemRun } from './itemRun';
 
 /** One status check of the job, tried again up to Max Retries times (Get Results). */
@@ -41,7 +41,8 @@ export async function waitForJob(
 	const jobSetId = first.jobSetId ?? '';
 	const deadline = since + options.timeoutMs;
 	const interval = options.pollIntervalMs;
-	let role: CheckRole | undefined;
+	let plan: CheckPlan | undefined;
+	let checkedOnce = false;
 	let nextAt: number | undefined = timing ? undefined : Date.now() + interval;
 	let lastRunningAt: number | undefined;
 	let waited = false;
@@ -49,27 +50,30 @@ export async function waitForJob(
 	try {
 		for (;;) {
 			if (run.stopping) return { snapshot, timedOut: false };
-			if (timing && nextAt === undefined) {
-				const plan = timing.plan(interval, Date.now(), waited);
+			if (timing && !checkedOnce) {
+				// Until its first check a job asks again, each REPLAN_MS, when its kind's jobs are done.
+				plan ??= timing.plan(Date.now(), waited);
 				waited = true;
-				if (plan.afterMs !== undefined) [nextAt, role] = [since + plan.afterMs, plan.role];
+				if (plan) nextAt = since + timing.firstCheckAfter(plan, interval, since);
 			}
-			const checkAt = Math.min(nextAt ?? Date.now() + SCOUT_WAIT_MS, deadline);
+			const lookAgainAt = timing && !checkedOnce ? Date.now() + REPLAN_MS : Infinity;
+			const checkAt = Math.min(nextAt ?? Infinity, lookAgainAt, deadline);
 			await run.waiter.wait(checkAt - Date.now());
 			if (run.stopping) return { snapshot, timedOut: false };
-			if (nextAt === undefined && Date.now() < deadline) continue;
-			const checked = await checkStatusUntil(
+			if ((nextAt === undefined || Date.now() < nextAt) && Date.now() < deadline) continue;
+			const answer = await checkStatusUntil(
 				run,
 				{ url: item.endpoints.pollUrl, jobSetId, itemIndex: item.itemIndex, policy: options },
 				deadline + LAST_CHECK_MS,
 			);
-			if ('late' in checked) return { snapshot, timedOut: true, lastProblem: checked.lastProblem };
+			checkedOnce = true;
+			if ('late' in answer) return { snapshot, timedOut: true, lastProblem: answer.lastProblem };
 			const answeredAt = Date.now();
-			snapshot = parseJobAnswer(checked.answer, jobSetId);
+			snapshot = parseJobAnswer(answer.answer, jobSetId);
 			if (snapshot.state !== 'running') {
-				if (role)
+				if (plan)
 					timing?.finishedJob(
-						{ role, lastRunningAt, doneAt: answeredAt - since },
+						{ role: plan.role, lastRunningAt, doneAt: answeredAt - since },
 						interval,
 						answeredAt,
 					);
@@ -78,9 +82,9 @@ export async function waitForJob(
 			if (answeredAt >= deadline) return { snapshot, timedOut: true };
 			lastRunningAt = answeredAt - since;
 			// The next check an interval after this one was sent: never sooner, never much later.
-			nextAt = checked.sentAt + interval;
+			nextAt = answer.sentAt + interval;
 		}
 	} finally {
-		if (role === 'scout') timing?.scoutEnded();
+		if (plan?.role === 'scout') timing?.scoutEnded();
 	}
 }
