@@ -85,7 +85,7 @@ export class CheckTiming {
 
 	/**
 	 * A new job's part: a scout while nothing is learned (undefined: wait for the scouts), then
-	 * every sixth a probe, the others regular. A job that waited for the scouts is past its
+	 * every fifth a probe, the others regular. A job that waited for the scouts is past its
 	 * probe's time, and would tell of long jobs only (the short ones are done by then): it is regular.
 	 */
 	plan(now: number, waited = false): CheckPlan | undefined {
