@@ -25,7 +25,7 @@ async function limited(bench, figure, rate, work) {
 		floorMs: round((ok / rate) * 1000, 0),
 		floorRatio: round(wallMs / ((ok / rate) * 1000), 3),
 		share429: round(refused / (ok + refused), 3),
-		duplicateSubmits: after.duplicateSubmits,
+		duplicateSubmits: after.duplicateSubmits - before.duplicateSubmits,
 	};
 }
 
