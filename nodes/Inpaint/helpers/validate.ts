@@ -71,22 +71,18 @@ function readUrl(
 	}
 	const trimmed = value.trim();
 	if (trimmed === '') return undefined;
-	let url: URL | undefined;
-	try {
-		url = new URL(trimmed);
-	} catch {
-		url = undefined;
-	}
+	const url = parseUrl(trimmed);
 	if (!url || url.protocol === 'data:' || url.protocol === 'file:') {
 		const { message, advice } = notALink(label, trimmed);
 		fail(node, itemIndex, message, advice);
 	}
-	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+	const { protocol } = url;
+	if (!isHttp(url)) {
 		fail(
 			node,
 			itemIndex,
 			`${label} must start with http:// or https://`,
-			`"${shown(trimmed)}" uses ${url.protocol.replace(':', '')}. The API fetches the image itself, so it needs a public http(s) link. For a file held in n8n, see ${FILE_IN_N8N_HELP}`,
+			`"${shown(trimmed)}" uses ${protocol.replace(':', '')}. The API fetches the image itself, so it needs a public http(s) link. For a file held in n8n, see ${FILE_IN_N8N_HELP}`,
 		);
 	}
 	return trimmed;
@@ -200,4 +196,18 @@ export function readJobSetId(node: INode, itemIndex: number, value: unknown): st
 		);
 	}
 	return id;
+}
+
+/** `text` as a URL, or undefined when it is not one. */
+export function parseUrl(text: string): URL | undefined {
+	try {
+		return new URL(text);
+	} catch {
+		return undefined;
+	}
+}
+
+/** Whether `url` is an http(s) link. */
+export function isHttp(url: URL | undefined): url is URL {
+	return url?.protocol === 'http:' || url?.protocol === 'https:';
 }

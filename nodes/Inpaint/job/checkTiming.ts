@@ -78,9 +78,9 @@ export class CheckTiming {
 
 	private lastUsed = 0;
 
-	/** When the process last planned or saw a job of this kind. */
-	get lastUsedAt(): number {
-		return this.lastUsed;
+	/** Whether the process has neither planned nor seen a job of this kind for `forMs`. */
+	isIdle(now: number, forMs: number): boolean {
+		return now - this.lastUsed >= forMs;
 	}
 
 	/**

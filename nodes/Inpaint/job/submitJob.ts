@@ -1,7 +1,7 @@
 import type { JobSnapshot } from '../helpers/jobAnswer';
 import { parseJobAnswer } from '../helpers/jobAnswer';
 import type { SubmitBody } from '../helpers/validate';
-import { postSubmit } from '../transport/apiCalls';
+import { failureContext, postSubmit } from '../transport/apiCalls';
 import { badBodyError } from '../transport/errors/apiErrors';
 import type { ItemRun } from './itemRun';
 
@@ -38,13 +38,7 @@ export async function submitJob(item: ItemRun, body: SubmitBody): Promise<Submit
 			run.context.getNode(),
 			'neither an image URL nor a job_set_id to poll',
 			answer,
-			{
-				endpoint: 'submit',
-				itemIndex,
-				host: new URL(endpoints.submitUrl).host,
-				url: endpoints.submitUrl,
-				retries: 0,
-			},
+			failureContext({ url: endpoints.submitUrl, itemIndex }, 'submit', 0),
 		);
 	}
 	// An image in the first answer is the result, whatever status came with it.

@@ -3,7 +3,7 @@ import type { IDataObject, IHttpRequestOptions, NodeApiError } from 'n8n-workflo
 import { apiError } from './errors/apiErrors';
 import { submitGaveUpError } from './errors/connectionErrors';
 import type { FailureContext } from './errors/errorWords';
-import { parseJsonBody } from './httpAnswers';
+import { bodyAsText, parseJsonBody } from './httpAnswers';
 import type { NodeRun } from './nodeRun';
 import type { GiveUp, Request, RequestPolicy, Tried } from './request';
 import { send } from './send';
@@ -31,7 +31,7 @@ export async function postSubmit(
 	const giveUp = { patienceMs: call.patienceMs };
 	const request = apiRequest(run, call, 'submit', call.body, giveUp, (answer) => answer);
 	return await send(run, request, (late) => {
-		const ctx = contextOf(call, 'submit', late.tries);
+		const ctx = failureContext(call, 'submit', late.tries);
 		throw submitGaveUpError(run.context.getNode(), ctx, late.limited, call.patienceMs);
 	});
 }
@@ -65,14 +65,15 @@ export async function checkStatusUntil(
 		sentAt,
 	}));
 	return await send(run, request, ({ lastFailure, tries }): TimedCheck => {
-		const ctx = contextOf(call, 'statusCheck', tries - 1);
+		const ctx = failureContext(call, 'statusCheck', tries - 1);
 		const lastProblem = lastFailure ? apiError(run.context.getNode(), lastFailure, ctx) : undefined;
 		return { late: true, lastProblem };
 	});
 }
 
-function contextOf(
-	call: ApiCall & { jobSetId?: string },
+/** What an error of this call names: the endpoint, the item, the job, the host, the retries. */
+export function failureContext(
+	call: Pick<ApiCall, 'url' | 'itemIndex'> & { jobSetId?: string },
 	kind: 'submit' | 'statusCheck',
 	retries: number,
 ): FailureContext {
@@ -119,12 +120,12 @@ function apiRequest<T>(
 			return 'value' in read ? { value: shape(read.value, sentAt) } : read;
 		},
 		describe: (failure, tries) =>
-			apiError(run.context.getNode(), failure, contextOf(call, kind, tries)),
+			apiError(run.context.getNode(), failure, failureContext(call, kind, tries)),
 	};
 }
 
 function readJsonObject(body: unknown): Tried<IDataObject> {
-	const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+	const text = bodyAsText(body);
 	const json = parseJsonBody(text);
 	if (json && typeof json === 'object' && !Array.isArray(json))
 		return { value: json as IDataObject };

@@ -5,6 +5,7 @@ import {
 	DEFAULT_POLL_BASE_URL,
 	DEFAULT_SUBMIT_BASE_URL,
 } from '../../../credentials/PixazoApi.credentials';
+import { isHttp, parseUrl } from '../helpers/validate';
 
 export interface Endpoints {
 	submitUrl: string;
@@ -19,13 +20,7 @@ function endpoint(
 	path: string,
 ): string {
 	const base = typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
-	let url: URL | undefined;
-	try {
-		url = new URL(base);
-	} catch {
-		url = undefined;
-	}
-	if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+	if (!isHttp(parseUrl(base))) {
 		throw new NodeOperationError(node, `The credential's ${label} is not an http(s) URL`, {
 			description: `Open the Pixazo API credential and set ${label} to a full URL such as ${fallback}.`,
 		});

@@ -41,7 +41,8 @@ export function parseJsonBody(body: unknown): unknown {
 	}
 }
 
-function bodyAsText(body: unknown): unknown {
+/** A body that arrived as bytes, as text; any other body as it is. */
+export function bodyAsText(body: unknown): unknown {
 	return Buffer.isBuffer(body) ? body.toString('utf8') : body;
 }
 

@@ -9,6 +9,7 @@ import { imageFileName, imageTypeOf } from '../../helpers/imageType';
 import type { JobSnapshot } from '../../helpers/jobAnswer';
 import { binaryFieldName } from '../../helpers/output';
 import { STALL_SHARE } from '../../helpers/tuning';
+import { isHttp, parseUrl } from '../../helpers/validate';
 import { networkCodeOf } from '../../transport/httpAnswers';
 import type { Tried } from '../../transport/request';
 import { send } from '../../transport/send';
@@ -70,9 +71,9 @@ async function downloadImage(
 	signal: AbortSignal,
 	open: Set<BodyStream>,
 ): Promise<IBinaryData> {
-	const url = httpUrl(image.url);
-	if (!url) throw notALinkError(item, image.url, image.jobSetId);
-	const sent = await send(item.run, {
+	const url = parseUrl(image.url);
+	if (!isHttp(url)) throw notALinkError(item, image.url, image.jobSetId);
+	return await send(item.run, {
 		kind: 'download',
 		url: url.toString(),
 		itemIndex: item.itemIndex,
@@ -90,7 +91,6 @@ async function downloadImage(
 		read: async (response) => await storeImage(item, image, url, response, signal, open),
 		describe: (failure, tries) => downloadError(item, image, failure, tries),
 	});
-	return sent;
 }
 
 /** Checks that the body is an image within the size bound, and streams it into n8n's binary data. */
@@ -146,13 +146,4 @@ async function storeImage(
 function header(response: IN8nHttpFullResponse, name: string): string {
 	const value = response.headers?.[name];
 	return typeof value === 'string' ? value.trim().toLowerCase() : '';
-}
-
-function httpUrl(text: string): URL | undefined {
-	try {
-		const url = new URL(text);
-		return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-	} catch {
-		return undefined;
-	}
 }
