@@ -1,11 +1,12 @@
 // What the benchmark figures share: the simulator in its own process, the package loaded by
 // n8n-core, one key per figure (what the node learns of the API stays in the process, per key:
 // a figure must not inherit another's pace), and small statistics.
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadPackage, runWorkflow } from '../test/harness/engine.mjs';
-import { inpaintWorkflow } from '../test/harness/inpaint-workflow.mjs';
+import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
 import { forkSimulator } from './simProcess.mjs';
 import { items, uniquePrompt } from './workflow.mjs';
 
@@ -33,17 +34,37 @@ export const FIGURES = [
 	'concurrentRuns',
 ];
 
+/** Runs `task(i)` for i = 0 … n−1, `width` at a time. */
+export async function inPool(n, width, task) {
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: width }, async () => {
+			while (next < n) await task(next++);
+		}),
+	);
+}
+
+/** Runs a figure's script in a process of its own (with --expose-gc); its last JSON line, numbers rounded. */
+export function figuresFromProcess(script, args) {
+	const line = execFileSync(
+		process.execPath,
+		['--expose-gc', join(here, script), ...args.map(String)],
+		{ cwd: root, maxBuffer: 2 ** 20 },
+	).toString();
+	const figures = JSON.parse(line.trim().split('\n').pop());
+	return Object.fromEntries(
+		Object.entries(figures).map(([k, v]) => [k, typeof v === 'number' ? round(v, 1) : v]),
+	);
+}
+
+const keyOf = (figure) => `bench-key-${figure}`;
+
 /** Starts the simulator (in its own process) and loads the package; `run` runs a workflow with a figure's key. */
 export async function startBench() {
-	const keys = FIGURES.map((figure) => `bench-key-${figure}`);
-	const sim = await forkSimulator({ jobMs: 2000, keys });
+	const sim = await forkSimulator({ jobMs: 2000, keys: FIGURES.map(keyOf) });
 	const pkg = await loadPackage(root);
 	const credentialsFor = (figure) => ({
-		pixazoApi: {
-			subscriptionKey: keys[FIGURES.indexOf(figure)],
-			submitBaseUrl: sim.submitBaseUrl,
-			pollBaseUrl: sim.pollBaseUrl,
-		},
+		pixazoApi: simulatorCredential({ ...sim, key: keyOf(figure) }),
 	});
 	const submit = (extra = {}) => ({
 		operation: 'submit',
@@ -72,18 +93,14 @@ export async function startBench() {
 		return ms;
 	};
 	const keyLabel = (figure) => `key${FIGURES.indexOf(figure) + 1}`;
-	return { sim, pkg, submit, run, timedRun, credentialsFor, keyLabel, keys };
+	return { sim, submit, run, timedRun, keyLabel };
 }
 
 /** Answers to submit and poll with this key label since `before` (a stats() snapshot): accepted and 429. */
 export function answersSince(before, after, label) {
 	const count = (stats, status) => stats.answeredByKey[label]?.[status] ?? 0;
-	const all = (stats) => Object.values(stats.answeredByKey[label] ?? {}).reduce((a, b) => a + b, 0);
 	return {
 		ok: count(after, '200') - count(before, '200'),
 		refused: count(after, '429') - count(before, '429'),
-		all: all(after) - all(before),
 	};
 }
-
-export { inpaintWorkflow, items, runWorkflow, uniquePrompt };

@@ -6,10 +6,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { disposeHarness, loadPackage, runWorkflow } from '../test/harness/engine.mjs';
-import { inpaintWorkflow } from '../test/harness/inpaint-workflow.mjs';
+import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
+import { inPool, root } from './lib.mjs';
 import { forkSimulator } from './simProcess.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const executions = Number(process.argv[2] ?? 10_000);
 const warmUp = Math.min(2000, Math.round(executions / 5));
 const KEYS = 300; // more than the shared state keeps (200): the oldest idle ones must go
@@ -37,27 +37,22 @@ function execution(n) {
 			options: { pollInterval: 0.1 },
 		}),
 		credentials: {
-			pixazoApi: {
-				subscriptionKey: keys[n % KEYS],
+			pixazoApi: simulatorCredential({
+				key: keys[n % KEYS],
 				submitBaseUrl: base(sim.submitBaseUrl),
 				pollBaseUrl: base(sim.pollBaseUrl),
-			},
+			}),
 		},
 	};
 }
 
 let failed = 0;
 async function runMany(from, to) {
-	let next = from;
-	await Promise.all(
-		Array.from({ length: AT_ONCE }, async () => {
-			while (next < to) {
-				const run = await runWorkflow(execution(next++));
-				if (run.status !== 'success' || run.output('Inpaint')?.[0]?.json.status !== 'succeeded')
-					failed++;
-			}
-		}),
-	);
+	await inPool(to - from, AT_ONCE, async (i) => {
+		const run = await runWorkflow(execution(from + i));
+		if (run.status !== 'success' || run.output('Inpaint')?.[0]?.json.status !== 'succeeded')
+			failed++;
+	});
 }
 
 /** Resident memory (MB) once the garbage is collected and the heap has settled. */

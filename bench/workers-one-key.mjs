@@ -8,15 +8,15 @@ import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 import { disposeHarness, loadPackage, runWorkflow } from '../test/harness/engine.mjs';
-import { inpaintWorkflow } from '../test/harness/inpaint-workflow.mjs';
+import { inpaintWorkflow, simulatorCredential } from '../test/harness/inpaint-workflow.mjs';
+import { inPool, root } from './lib.mjs';
 import { forkSimulator } from './simProcess.mjs';
 
 const RATE = 5;
 
 /** One worker: `count` one-item executions, `slots` at a time; exits with the number that failed. */
 async function worker({ sim, name, count, slots, jobMs }) {
-	const pkg = await loadPackage(new URL('..', import.meta.url).pathname);
-	let next = 0;
+	const pkg = await loadPackage(root);
 	let failed = 0;
 	const one = async (i) => {
 		const run = await runWorkflow({
@@ -35,11 +35,7 @@ async function worker({ sim, name, count, slots, jobMs }) {
 		if (run.status !== 'success' || run.output('Inpaint')?.[0]?.json.status !== 'succeeded')
 			failed++;
 	};
-	await Promise.all(
-		Array.from({ length: slots }, async () => {
-			while (next < count) await one(next++);
-		}),
-	);
+	await inPool(count, slots, one);
 	await disposeHarness();
 	process.exit(Math.min(failed, 100));
 }
@@ -51,15 +47,10 @@ async function worker({ sim, name, count, slots, jobMs }) {
 async function measure(n, { slots, executions, jobMs }) {
 	const sim = await forkSimulator({ jobMs, logLimit: 50_000 });
 	await sim.configure({ rateLimit: { type: 'tokenBucket', ratePerSec: RATE, burst: RATE } });
-	const credential = {
-		subscriptionKey: sim.key,
-		submitBaseUrl: sim.submitBaseUrl,
-		pollBaseUrl: sim.pollBaseUrl,
-	};
 	const shared = {
 		sampleImageUrl: sim.sampleImageUrl,
 		sampleMaskUrl: sim.sampleMaskUrl,
-		credential,
+		credential: simulatorCredential(sim),
 	};
 	const failed = await Promise.all(
 		Array.from(

@@ -12,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { liveKey, NO_KEY_REASON, ROOT as root } from '../test/live/settings.mjs';
+import { liveKey, liveSettings, NO_KEY_REASON, ROOT as root } from '../test/live/settings.mjs';
 
 const line = (text = '') => process.stdout.write(`${text}\n`);
 /** A path as the user can find it: relative inside the repository, else absolute. */
@@ -47,7 +47,6 @@ const { disposeHarness, loadPackage, n8nCoreVersion, runWorkflow } = await impor
 	'../test/harness/engine.mjs'
 );
 const { simulatorCredential } = await import('../test/harness/inpaint-workflow.mjs');
-const { liveSettings } = await import('../test/live/settings.mjs');
 
 const workflowFile = join(root, 'examples', 'inpaint-dog-to-lion.workflow.json');
 const nodeName = 'Inpaint dog to lion';

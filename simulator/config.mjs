@@ -2,6 +2,7 @@
 import { normalizeFault, RANDOM_FAULT_TYPES } from './faults.mjs';
 import { checkQuota } from './quota.mjs';
 import { checkRateLimit } from './ratelimit.mjs';
+import { isInt } from './util.mjs';
 
 export const OUTCOMES = Object.freeze(['succeeded', 'failed', 'error', 'cancelled', 'canceled']);
 export const TERMINAL_FAILURES = Object.freeze(['failed', 'error', 'cancelled', 'canceled']);
@@ -39,9 +40,6 @@ export const START_OPTIONS = Object.freeze([
 
 export const DEFAULT_KEY = 'sim-key-0123456789abcdef';
 export const DEFAULT_FORBIDDEN_KEY = 'sim-key-forbidden';
-
-const isInt = (v, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-	Number.isInteger(v) && v >= min && v <= max;
 
 /** @type {Record<string, (v: any) => string | null>} a message when invalid, else null */
 const CHECKS = {

@@ -2,13 +2,11 @@
 // it: `limit` requests per period; the period starts with the key's first request and lasts
 // `renewSec`; past the limit every request of that key answers 403 until the period ends.
 import { DOCUMENTED_ERRORS } from './faults.mjs';
+import { isInt } from './util.mjs';
 
 /**
  * @typedef {{ limit: number, renewSec: number, wording?: boolean }} Quota
  */
-
-const isInt = (/** @type {unknown} */ v, /** @type {number} */ min) =>
-	Number.isInteger(v) && /** @type {number} */ (v) >= min;
 
 /**
  * Validate a `quota` config value.

@@ -2,8 +2,9 @@
 // (steady rate + burst; with endpoint 'any' submit and poll share one bucket). Counted per
 // subscription key, as the vendor's gateway does: each key has its own windows or bucket.
 
+import { isInt } from './util.mjs';
+
 const ENDPOINTS = ['submit', 'poll', 'any'];
-const isInt = (v, min) => Number.isInteger(v) && v >= min;
 
 /**
  * @typedef {{ type?: 'fixedWindow', max: number, windowMs: number, endpoint?: 'submit'|'poll'|'any', retryAfter?: boolean }

@@ -104,7 +104,7 @@ async function handleApi(ctx, req, res, endpoint, entry) {
 
 	// 2. the API itself: auth, rate limit, validation, work
 	/** @type {[number, unknown, Record<string, string | number>?]} */
-	const answer = work(ctx, req, endpoint, parsed, tooLarge, !dropAfter);
+	const answer = work(ctx, req, endpoint, entry.keyLabel, parsed, tooLarge, !dropAfter);
 	if (dropAfter) {
 		req.socket.destroy();
 		return;
@@ -117,15 +117,15 @@ async function handleApi(ctx, req, res, endpoint, entry) {
  * @param {SimContext} ctx
  * @param {Req} req
  * @param {'submit' | 'poll'} endpoint
+ * @param {string} keyLabel the key's label, as the request log has it ('other': not a key we know)
  * @param {ReturnType<typeof parseJson> | null} parsed
  * @param {boolean} tooLarge
  * @param {boolean} delivered
  * @returns {[number, unknown, Record<string, string | number>?]}
  */
-function work(ctx, req, endpoint, parsed, tooLarge, delivered) {
+function work(ctx, req, endpoint, keyLabel, parsed, tooLarge, delivered) {
 	const key = req.headers['ocp-apim-subscription-key'];
 	if (key === ctx.start.forbiddenKey) return [403, { error: DOCUMENTED_ERRORS[403] }];
-	const keyLabel = ctx.keyLabel(key);
 	if (keyLabel === 'other') return [401, { error: DOCUMENTED_ERRORS[401] }];
 
 	const limited = ctx.rateCheck(keyLabel, endpoint);

@@ -54,7 +54,6 @@ const HOST = '127.0.0.1';
  * @typedef {{ start: ReturnType<typeof splitOptions>['start'], config: SimConfig,
  *   faults: FaultQueue, jobs: JobStore, results: ResultStore, samples: ReturnType<typeof createSampleImages>,
  *   signal: AbortSignal, counters: ReturnType<typeof newCounters>,
- *   keyLabel: (key: unknown) => string,
  *   rateCheck: (keyLabel: string, e: 'submit'|'poll') => { retryAfter: number | null } | null,
  *   quotaCheck: (keyLabel: string) => { retryAfter: number, body: Record<string, unknown> } | null,
  *   api: Simulator }} SimContext
@@ -93,11 +92,9 @@ export async function startSimulator(options = {}) {
 	// Keys are known by their labels only (key0 = key, key1 = keys[0], …): never printed or counted by value.
 	const accepted = [start.key, ...start.keys];
 	const keyLabels = accepted.map((_, i) => `key${i}`);
+	const labelOf = new Map(accepted.map((key, i) => [key, keyLabels[i]]));
 	/** @param {unknown} key */
-	const keyLabel = (key) => {
-		const i = typeof key === 'string' ? accepted.indexOf(key) : -1;
-		return i < 0 ? 'other' : keyLabels[i];
-	};
+	const keyLabel = (key) => (typeof key === 'string' ? labelOf.get(key) : undefined) ?? 'other';
 	/** @type {Set<(entry: LogEntry) => void>} */
 	const listeners = new Set();
 
@@ -111,7 +108,6 @@ export async function startSimulator(options = {}) {
 		samples: createSampleImages(),
 		signal: aborter.signal,
 		counters: newCounters(keyLabels),
-		keyLabel,
 		rateCheck: (label, endpoint) => limiter.check(label, endpoint),
 		quotaCheck: (label) => quota.check(label),
 		api: /** @type {any} */ (null),
@@ -213,8 +209,11 @@ export async function startSimulator(options = {}) {
 		useKey(key) {
 			if (typeof key !== 'string' || key === '')
 				throw new TypeError('useKey: key must be a string');
+			if (key !== ctx.start.key && (labelOf.has(key) || key === start.forbiddenKey))
+				throw new TypeError('useKey: key must differ from the other keys and the forbidden key');
+			labelOf.delete(ctx.start.key);
 			ctx.start.key = key;
-			accepted[0] = key;
+			labelOf.set(key, 'key0');
 		},
 		keys: [...start.keys],
 		forbiddenKey: start.forbiddenKey,

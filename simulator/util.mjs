@@ -2,6 +2,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 /**
+ * Whether `v` is an integer within min..max.
+ * @param {unknown} v
+ * @returns {v is number}
+ */
+export const isInt = (v, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+	Number.isInteger(v) && /** @type {number} */ (v) >= min && /** @type {number} */ (v) <= max;
+
+/**
  * 32-bit FNV-1a over the UTF-8 bytes of `str`, finished with a murmur3 avalanche
  * so that every output bit depends on every input bit.
  * @param {string} str

@@ -1,7 +1,6 @@
 // Request-body validation for the two POST endpoints and the [sim:...] prompt directives.
 import { OUTCOMES } from './config.mjs';
-
-const isInt = (v, min, max) => Number.isInteger(v) && v >= min && v <= max;
+import { isInt } from './util.mjs';
 
 /** @param {unknown} v */
 function isHttpUrl(v) {

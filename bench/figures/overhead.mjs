@@ -5,20 +5,12 @@ import { createRequire } from 'node:module';
 import { Agent, request } from 'undici';
 
 import { Container } from '../../test/harness/engine.mjs';
-import { CONCURRENCY, median, round, say } from '../lib.mjs';
+import { CONCURRENCY, inPool, median, round, say } from '../lib.mjs';
 
 /** Sends `n` requests with `send`, CONCURRENCY at a time, as the node's Concurrency does; returns the ms taken. */
-async function inPool(n, send) {
-	let next = 0;
+async function timedPool(n, send) {
 	const started = performance.now();
-	await Promise.all(
-		Array.from({ length: CONCURRENCY }, async () => {
-			while (next < n) {
-				next++;
-				await send();
-			}
-		}),
-	);
+	await inPool(n, CONCURRENCY, send);
 	return performance.now() - started;
 }
 
@@ -35,7 +27,7 @@ export async function overhead({ sim, submit, timedRun }, results, quick) {
 	});
 	const rawClient = async (count) => {
 		const dispatcher = new Agent({ connections: CONCURRENCY });
-		const ms = await inPool(count, async () => {
+		const ms = await timedPool(count, async () => {
 			const res = await request(url, {
 				method: 'POST',
 				dispatcher,
@@ -52,7 +44,7 @@ export async function overhead({ sim, submit, timedRun }, results, quick) {
 	const { OutboundHttp } = fromCore('@n8n/backend-network');
 	const http = Container.get(OutboundHttp).requests();
 	const n8nTransport = (count) =>
-		inPool(count, async () => {
+		timedPool(count, async () => {
 			const res = await http.request({
 				method: 'POST',
 				url,

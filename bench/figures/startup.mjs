@@ -1,9 +1,7 @@
 // Figures measured in processes of their own: the time to load the node, and the memory a run
 // of downloads takes (bench/download-memory.mjs).
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-
-import { here, median, root, round, say } from '../lib.mjs';
+import { figuresFromProcess, median, root, round, say } from '../lib.mjs';
 
 /** loadTimeMs: `require` of the built node and credential, after n8n-workflow (loaded long before). */
 export function loadTime(results) {
@@ -16,17 +14,7 @@ export function loadTime(results) {
 	say(`load time: ${results.loadTimeMs} ms (median of 7 fresh processes)`);
 }
 
-function downloadCase(args) {
-	const line = execFileSync(
-		process.execPath,
-		['--expose-gc', join(here, 'download-memory.mjs'), ...args.map(String)],
-		{ cwd: root, maxBuffer: 2 ** 20 },
-	).toString();
-	const figures = JSON.parse(line.trim().split('\n').pop());
-	return Object.fromEntries(
-		Object.entries(figures).map(([k, v]) => [k, typeof v === 'number' ? round(v, 1) : v]),
-	);
-}
+const downloadCase = (args) => figuresFromProcess('download-memory.mjs', args);
 
 /**
  * downloadRssMb: peak RSS growth while many items download ~1 MB images (filesystem binary mode);

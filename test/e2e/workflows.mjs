@@ -226,7 +226,6 @@ export function binaryInWorkflow(s3, path, { node = 'awsS3' } = {}) {
 }
 
 /**
- * For the screenshots:/**
  * For the screenshots: the dog → lion example's Submit node (every additional field set), a Get
  * Results node as a first-time user adds it, and a node with every option at its default.
  */
