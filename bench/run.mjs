@@ -13,24 +13,26 @@ import { longRun } from './figures/longRun.mjs';
 import { overhead } from './figures/overhead.mjs';
 import { concurrentRuns, longJobs, rateLimited } from './figures/rateLimits.mjs';
 import { downloadMemory, loadTime } from './figures/startup.mjs';
-import { here, round, say, startBench } from './lib.mjs';
+import { DEFAULT_POLL_INTERVAL_MS, here, round, say, startBench } from './lib.mjs';
 
 const quick = process.argv.includes('--quick');
 
-/** Each figure's goal, as the table prints it; `met` tells a value that meets it. */
+/** Each figure's goal: the most it may be. */
 const GOALS = {
-	batchRatio: ['≤ 1.25', (v) => v <= 1.25],
-	overheadRatio: ['≤ 1.5', (v) => v <= 1.5],
-	'overhead.engineVsN8nTransport': ['≤ 1.5', (v) => v <= 1.5],
-	loadTimeMs: ['≤ 20', (v) => v <= 20],
-	downloadRssMb: ['≤ 150', (v) => v <= 150],
-	rateLimitedFloorRatio: ['≤ 1.1', (v) => v <= 1.1],
-	rateLimited429Share: ['≤ 0.05', (v) => v <= 0.05],
-	concurrentRunsFloorRatio: ['≤ 1.15', (v) => v <= 1.15],
-	concurrentRuns429Share: ['≤ 0.05', (v) => v <= 0.05],
-	longJobsRateLimitedRatio: ['≤ 1.5', (v) => v <= 1.5],
-	longRunGrowthMb: ['≤ 50', (v) => v <= 50],
+	batchRatio: 1.25,
+	overheadRatio: 1.5,
+	'overhead.engineVsN8nTransport': 1.5,
+	loadTimeMs: 20,
+	downloadRssMb: 150,
+	rateLimitedFloorRatio: 1.1,
+	rateLimited429Share: 0.05,
+	concurrentRunsFloorRatio: 1.15,
+	concurrentRuns429Share: 0.05,
+	longJobsRateLimitedRatio: 1.5,
+	longRunGrowthMb: 50,
 };
+/** A finished job is noticed within the Poll Interval (p95). */
+const DELAY_GOAL_MS = DEFAULT_POLL_INTERVAL_MS;
 
 const results = {
 	machine: {
@@ -56,18 +58,18 @@ await longJobs(bench, results, quick);
 await concurrentRuns(bench, results, quick);
 
 const valueOf = (path) => path.split('.').reduce((o, k) => o?.[k], results);
-results.goals = Object.fromEntries(Object.entries(GOALS).map(([k, [goal]]) => [k, goal]));
+results.goals = Object.fromEntries(Object.entries(GOALS).map(([k, max]) => [k, `≤ ${max}`]));
 for (const [kind, goals] of Object.entries(results.checkTiming.measured))
-	results.goals[`checks ${kind}`] = `≤ ${goals.goal}, delay p95 ≤ 2000 ms`;
+	results.goals[`checks ${kind}`] = `≤ ${goals.goal}, delay p95 ≤ ${DELAY_GOAL_MS} ms`;
 
 say('\n| figure | value | goal | met |');
 say('|---|---|---|---|');
-for (const [path, [goal, met]] of Object.entries(GOALS))
-	say(`| ${path} | ${valueOf(path)} | ${goal} | ${met(valueOf(path)) ? 'yes' : 'no'} |`);
+for (const [path, max] of Object.entries(GOALS))
+	say(`| ${path} | ${valueOf(path)} | ≤ ${max} | ${valueOf(path) <= max ? 'yes' : 'no'} |`);
 for (const [kind, m] of Object.entries(results.checkTiming.measured)) {
-	const ok = m.checksPerJob <= m.goal && m.detectionDelayP95Ms <= 2000;
+	const ok = m.checksPerJob <= m.goal && m.detectionDelayP95Ms <= DELAY_GOAL_MS;
 	say(
-		`| checks per job, ${kind} | ${m.checksPerJob} (delay p95 ${m.detectionDelayP95Ms} ms) | ≤ ${m.goal} (≤ 2000 ms) | ${ok ? 'yes' : 'no'} |`,
+		`| checks per job, ${kind} | ${m.checksPerJob} (delay p95 ${m.detectionDelayP95Ms} ms) | ≤ ${m.goal} (≤ ${DELAY_GOAL_MS} ms) | ${ok ? 'yes' : 'no'} |`,
 	);
 }
 

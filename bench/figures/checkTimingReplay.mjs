@@ -8,12 +8,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { CLASSES, label } from './checkTiming.mjs';
-import { average, percentile, root, round, say } from '../lib.mjs';
+import { average, DEFAULT_POLL_INTERVAL_MS, percentile, root, round, say } from '../lib.mjs';
 
 const { CheckTiming } = createRequire(import.meta.url)(
 	join(root, 'dist/nodes/Inpaint/job/checkTiming.js'),
 );
-const INTERVAL = 2000;
+const INTERVAL = DEFAULT_POLL_INTERVAL_MS;
 const ANSWER_MS = 8;
 const REPLAN_MS = 250;
 
@@ -95,7 +95,7 @@ export function checkTimingReplay(results, quick) {
 		};
 		results.checkTimingReplay.kinds[label(c)] = figure;
 		say(
-			`replayed ${label(c)}: ${figure.checksPerJob} checks per job on average (goal ≤ ${c.goal}); runs meeting it ${figure.shareMeetingChecks * 100} %, meeting delay p95 ≤ 2000 ms ${figure.shareMeetingDelay * 100} %`,
+			`replayed ${label(c)}: ${figure.checksPerJob} checks per job on average (goal ≤ ${c.goal}); runs meeting it ${figure.shareMeetingChecks * 100} %, meeting delay p95 ≤ ${INTERVAL} ms ${figure.shareMeetingDelay * 100} %`,
 		);
 	}
 }
